@@ -1,0 +1,63 @@
+/*
+ * The node: what one aisnode process is -- its role and identity, its local
+ * config, the published metadata snapshots (Smap, BMD, cluster config), the
+ * actor runtime and supervisor. HTTP threads read the snapshots (never
+ * block, never lock beyond a snapshot hold) and send control requests to the
+ * node's actors; the actors alone publish new snapshots.
+ *
+ * Actors of a node (names are their mailbox names):
+ *   "metasync"   -- installs received Smap/BMD/config versions (persist,
+ *                   then publish; older ones ignored and logged); on the
+ *                   primary, pushes every new version to all nodes.
+ *   "membership" -- on the primary: handles joins, adds nodes to the Smap and
+ *                   hands the new version to metasync. On other nodes: joins
+ *                   the primary at startup (retrying), answers health/prr.
+ */
+#ifndef AIS_ACTORS_NODE_NODE_H
+#define AIS_ACTORS_NODE_NODE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "actors/runtime/actor.h"
+#include "actors/runtime/supervisor.h"
+#include "core/bmd.h"
+#include "core/config.h"
+#include "core/smap.h"
+#include "core/snapshot.h"
+
+#define AIS_ACTOR_METASYNC "metasync"
+#define AIS_ACTOR_MEMBERSHIP "membership"
+
+/* Control-plane call timeout default (timeout.cplane_operation). */
+#define AIS_CPLANE_TIMEOUT_MS 2000
+
+typedef struct ais_node {
+	ais_role role;
+	ais_snode self;              /* this node's Snode */
+	ais_local_config lcfg;       /* node-local config (flags applied) */
+	char primary_url[AIS_URL_MAX + 1]; /* bootstrap: primary's HTTP URL or
+					    * NNG URL, "" = I am the primary */
+	ais_snapslot smap;           /* ais_smap */
+	ais_snapslot bmd;            /* ais_bmd */
+	ais_snapslot ccfg;           /* ais_cconfig */
+	act_rt *rt;
+	act_sup *sup;
+	int64_t start_ns;            /* CLOCK_REALTIME at start */
+	atomic_bool joined;          /* in the cluster (primary: created it) */
+	atomic_bool cluster_ready;   /* primary: startup finished (prr) */
+	atomic_bool stopping;
+} ais_node;
+
+/* Snapshot accessors: a held reference (release with *_rele) or NULL. */
+ais_smap *ais_node_smap(ais_node *n);
+ais_bmd *ais_node_bmd(ais_node *n);
+ais_cconfig *ais_node_ccfg(ais_node *n);
+/* True if this node is the primary in the current Smap. */
+bool ais_node_is_primary(ais_node *n);
+/* Paths of the persisted files in the node's confdir. */
+void ais_node_meta_path(const ais_node *n, const char *what, char *buf,
+    size_t len); /* what: "smap" | "bmd" | "conf" */
+
+#endif
