@@ -47,7 +47,7 @@ ais_err ais_local_config_load(const char *path, ais_local_config *out,
     char *errbuf, size_t errlen);
 /* Checks the final (post-flags) config; role decides whether fspaths are
  * required (targets) or forbidden (proxies). */
-ais_err ais_local_config_validate(const ais_local_config *c, ais_role role,
+ais_err ais_local_config_validate(ais_local_config *c, ais_role role,
     char *errbuf, size_t errlen);
 /* Adds a mountpath (cleaned: absolute, no trailing slash). */
 ais_err ais_local_config_add_fspath(ais_local_config *c, const char *path,
