@@ -48,7 +48,16 @@ typedef struct ais_node {
 	atomic_bool joined;          /* in the cluster (primary: created it) */
 	atomic_bool cluster_ready;   /* primary: startup finished (prr) */
 	atomic_bool stopping;
+	atomic_int exit_code;        /* process exit code once stopping */
 } ais_node;
+
+/* Asks the process to shut down in order (as on SIGTERM) with exit `code`;
+ * callable from any thread. The first non-zero code wins. */
+void ais_node_shutdown(ais_node *n, int code);
+
+/* Initializes the three snapshot slots (empty). */
+void ais_node_snapslots_init(ais_node *n);
+void ais_node_snapslots_fini(ais_node *n);
 
 /* Snapshot accessors: a held reference (release with *_rele) or NULL. */
 ais_smap *ais_node_smap(ais_node *n);

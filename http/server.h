@@ -1,0 +1,99 @@
+/*
+ * The public HTTP server of a node (libmicrohttpd): the native API under /v1
+ * on every node, later S3 under /s3 and /metrics. One server per node,
+ * started after the node's actors and stopped before them.
+ *
+ * Two sides:
+ *  - lifecycle (cmd/aisnode): http_server_start / http_server_stop;
+ *  - request (handlers, h_<resource>.c): a handler gets an http_req with the
+ *    method, the split path, the parsed query and -- for control requests --
+ *    the whole body, and answers through exactly one http_reply_*() call
+ *    before it returns.
+ *
+ * Handlers run on the server's worker threads. They read published
+ * snapshots (ais_node_smap() & co, released before returning) and may call
+ * an actor with a short timeout; long waits will suspend the connection
+ * instead (the daemon is started with suspend/resume allowed).
+ */
+#ifndef AIS_HTTP_SERVER_H
+#define AIS_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "actors/node/node.h"
+#include "core/err.h"
+#include "http/query.h"
+#include "http/router.h"
+
+#define HTTP_BODY_MAX   (1u << 20) /* control request body limit -> 413 */
+#define HTTP_REMOTE_MAX 64         /* "[v6addr]:port" */
+
+typedef struct http_server http_server;
+
+/* Lifecycle --------------------------------------------------------------- */
+
+/* Starts serving node's public API on bind_host:port (bind_host NULL or ""
+ * = all IPv4 interfaces; port 0 = an ephemeral port, see
+ * http_server_port). Returns once the socket is listening and the worker
+ * threads run. node is borrowed and must outlive the server. Errors:
+ * AIS_ESYS|EADDRINUSE (port taken) or another AIS_ESYS|errno from binding,
+ * AIS_EINVAL (bind_host does not resolve), AIS_EIO (the server would not
+ * start for another reason), AIS_ENOMEM. */
+ais_err http_server_start(
+    ais_node *node, uint16_t port, const char *bind_host, http_server **out);
+/* The port actually listened on. */
+uint16_t http_server_port(const http_server *s);
+/* Stops accepting, lets requests in flight finish (bounded by a grace
+ * period), closes every connection, joins the threads and frees s. Blocks.
+ * Accepts NULL. */
+void http_server_stop(http_server *s);
+
+/* Request side (handlers) ------------------------------------------------- */
+
+/* One request. Everything here is borrowed from the server and valid until
+ * the handler returns (for the arena: until the request completes). */
+struct http_req {
+	ais_node *node;
+	http_method method;
+	const char *method_str; /* as sent */
+	const char *path_raw;   /* path as sent (escaped), no query */
+	const char *url_path;   /* path unescaped, for messages */
+	http_path path;         /* path_raw split in HTTP_ROUTE_SEGS */
+	http_query query;
+	const char *body; /* whole body, NUL-terminated; "" if none */
+	size_t body_len;
+	const char *caller;           /* Ais-Caller-Name header or "" */
+	char remote[HTTP_REMOTE_MAX]; /* client "ip:port" */
+	const http_route *route;
+};
+
+/* A request header by name (case-insensitive), or NULL. Borrowed. */
+const char *http_req_header(http_req *r, const char *name);
+
+/* Per-request arena: memory freed all at once when the request completes.
+ * NULL on ENOMEM. */
+void *http_req_alloc(http_req *r, size_t n);
+/* Runs fn(arg) when the request completes (hooks run last-in first-out,
+ * before the arena is freed). AIS_ENOMEM if the hook cannot be recorded --
+ * fn is then NOT called; the caller cleans up itself. */
+ais_err http_req_on_done(http_req *r, void (*fn)(void *), void *arg);
+
+/* Answers with status and a body copied from `body` (len bytes; ctype NULL
+ * = no Content-Type). hdrs: extra headers as a NULL-terminated list of
+ * name, value pairs, or NULL. HEAD gets the headers only. */
+void http_reply(http_req *r, int status, const char *ctype, const void *body,
+    size_t len, const char *const *hdrs);
+/* Same, taking ownership of a malloc'd body (freed in every case). */
+void http_reply_take(http_req *r, int status, const char *ctype, char *body,
+    size_t len, const char *const *hdrs);
+/* AIS JSON error (spec native-api.md section 0.7) with this status and a
+ * printf-formatted message; for HEAD the JSON goes into Hdr-Error. */
+void http_reply_err(http_req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same with the status taken from err (http_status_from_err). */
+void http_reply_aerr(http_req *r, ais_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
