@@ -213,6 +213,11 @@ node_config_load(const node_flags *f, ais_node *n)
 			node_die_config("mountpath \"%s\" is not a directory",
 			    lc->fspaths[i]);
 		}
+		if (ais_mpath_init(&n->mpaths[n->nmpaths++], lc->fspaths[i]) !=
+		    AIS_OK) {
+			node_die_config("invalid mountpath \"%s\"",
+			    lc->fspaths[i]);
+		}
 	}
 	if (f->primary_url != NULL) {
 		snprintf(n->primary_url, sizeof(n->primary_url), "%s",

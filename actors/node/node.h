@@ -24,11 +24,13 @@
 #include "actors/runtime/supervisor.h"
 #include "core/bmd.h"
 #include "core/config.h"
+#include "core/hrw.h"
 #include "core/smap.h"
 #include "core/snapshot.h"
 
 #define AIS_ACTOR_METASYNC "metasync"
 #define AIS_ACTOR_MEMBERSHIP "membership"
+#define AIS_ACTOR_BUCKETS "buckets"
 
 /* Control-plane call timeout default (timeout.cplane_operation). */
 #define AIS_CPLANE_TIMEOUT_MS 2000
@@ -37,6 +39,8 @@ typedef struct ais_node {
 	ais_role role;
 	ais_snode self;              /* this node's Snode */
 	ais_local_config lcfg;       /* node-local config (flags applied) */
+	ais_mpath mpaths[AIS_MAX_MPATHS]; /* target: mountpaths (from lcfg) */
+	size_t nmpaths;
 	char primary_url[AIS_URL_MAX + 1]; /* bootstrap: primary's HTTP URL or
 					    * NNG URL, "" = I am the primary */
 	ais_snapslot smap;           /* ais_smap */
@@ -65,6 +69,11 @@ ais_bmd *ais_node_bmd(ais_node *n);
 ais_cconfig *ais_node_ccfg(ais_node *n);
 /* True if this node is the primary in the current Smap. */
 bool ais_node_is_primary(ais_node *n);
+/* Target: called by metasync right after a new BMD is published; removes
+ * the on-disk data of buckets the new BMD no longer has (actors/node/
+ * tgt_bmd.c). old may be NULL. */
+void ais_tgt_bmd_changed(ais_node *n, const ais_bmd *old, const ais_bmd *nw);
+
 /* Paths of the persisted files in the node's confdir. */
 void ais_node_meta_path(const ais_node *n, const char *what, char *buf,
     size_t len); /* what: "smap" | "bmd" | "conf" */
