@@ -433,6 +433,7 @@ main(int argc, char **argv)
 		n->start_ns = (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ais_tgt_trash_sweep(n);
 	AIS_LOGN("AIS-NODE-START", "%s %s: public %s, control %s",
 	    n->role == AIS_ROLE_PROXY ? "proxy" : "target", id,
 	    n->self.pub.url, n->self.ctrl.url);
@@ -457,7 +458,9 @@ main(int argc, char **argv)
 	    (err = act_sup_start_child(n->sup, &ais_metasync_ops, n, NULL)) !=
 		AIS_OK ||
 	    (err = act_sup_start_child(n->sup, &ais_membership_ops, n,
-		 NULL)) != AIS_OK) {
+		 NULL)) != AIS_OK ||
+	    (err = act_sup_start_child(n->sup, &ais_buckets_ops, n, NULL)) !=
+		AIS_OK) {
 		fprintf(stderr, "aisnode: cannot start actors: %s\n",
 		    ais_strerror(err));
 		goto out;

@@ -3,8 +3,11 @@
  * queries. For now the metadata every node holds -- Smap, BMD, this node's
  * Snode and the cluster config (without the node-local keys) -- answered
  * from the local snapshots, the same way /v1/daemon does. Queries that need
- * every node (stats, sysinfo, job status) and the admin methods come later.
+ * every node (stats, sysinfo) and the admin methods come later; job queries
+ * (status, status_all, running_all, qryxstats) are answered by h_jobs.c.
  */
+#include <string.h>
+
 #include "http/server.h"
 
 void
@@ -26,6 +29,16 @@ http_h_cluster(http_req *r)
 		http_daemon_config(r, false);
 		return;
 	default:
+		break;
+	}
+	if (what != NULL && (strcmp(what, "status") == 0 ||
+	    strcmp(what, "status_all") == 0 ||
+	    strcmp(what, "running_all") == 0 ||
+	    strcmp(what, "qryxstats") == 0)) {
+		http_jobs_query(r, what); /* h_jobs.c */
+		return;
+	}
+	{
 		http_reply_err(r, 400, "unrecognized 'what=%s'",
 		    what == NULL ? "" : what);
 		return;

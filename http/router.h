@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "http/query.h"
 
 /* The server splits every path into this many segments: "v1", the resource
@@ -69,6 +71,22 @@ http_route_res http_route_match(
 void http_h_health(http_req *r);
 void http_h_daemon(http_req *r);
 void http_h_cluster(http_req *r);
+/* /v1/buckets (h_buckets.c): bucket CRUD and props; dispatches listing to
+ * http_list_objects and multi-object jobs to http_multiobj. */
+void http_h_buckets(http_req *r);
+/* /v1/objects (h_objects.c): the object data path (targets) and redirects
+ * (proxies). */
+void http_h_objects(http_req *r);
+/* /v1/xactions (h_jobs.c): intra-cluster job start/status on targets. */
+void http_h_xactions(http_req *r);
+/* GET /v1/buckets/<b> with a list action (h_list.c), on proxies (fan-out
+ * and merge) and on targets (one page of local objects). */
+void http_list_objects(http_req *r);
+/* Multi-object jobs on a bucket, e.g. DELETE with delete-listrange
+ * (h_multiobj.c); `action` is the ActMsg action, `msg` the parsed body. */
+void http_multiobj(http_req *r, const char *action, json_t *msg);
+/* GET /v1/cluster?what=status|status_all|running_all|qryxstats (h_jobs.c). */
+void http_jobs_query(http_req *r, const char *what);
 /* Metadata answers shared by /v1/daemon and /v1/cluster (h_daemon.c):
  * the Smap, the BMD, this node's Snode, and the cluster config (with the
  * node-local keys merged in when with_local). */

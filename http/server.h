@@ -14,6 +14,24 @@
  * snapshots (ais_node_smap() & co, released before returning) and may call
  * an actor with a short timeout; long waits will suspend the connection
  * instead (the daemon is started with suspend/resume allowed).
+ *
+ * The object data path (/v1/objects) needs three more things, and gets them
+ * without a single byte of an object passing through a heap buffer
+ * (DESIGN.md section 9):
+ *  - an early call: the handler first runs as soon as the headers are in
+ *    (req->early), before any body byte is read. There it may answer at
+ *    once (a redirect, an error, a GET), install an upload sink that
+ *    receives the body chunk by chunk as it arrives (http_req_set_sink), or
+ *    do neither -- the body is then read whole, as for control requests,
+ *    and the handler runs again with req->early false;
+ *  - fd replies (http_reply_fd): the kernel sends a file range (sendfile);
+ *  - every value of a repeated request header (http_req_header_each).
+ * An early answer to a request that carries a body is held until the body
+ * has been read and discarded, then sent: clients such as python-requests
+ * send the whole body before they read the answer and then reuse the
+ * connection, which only works if the server consumed it. The exception is
+ * a client that sent "Expect: 100-continue": it waits for us, so the answer
+ * goes out at once, no body follows and the connection is closed after it.
  */
 #ifndef AIS_HTTP_SERVER_H
 #define AIS_HTTP_SERVER_H
@@ -59,6 +77,7 @@ struct http_req {
 	http_method method;
 	const char *method_str; /* as sent */
 	const char *path_raw;   /* path as sent (escaped), no query */
+	const char *query_raw;  /* query as sent (escaped), no "?" */
 	const char *url_path;   /* path unescaped, for messages */
 	http_path path;         /* path_raw split in HTTP_ROUTE_SEGS */
 	http_query query;
@@ -67,6 +86,7 @@ struct http_req {
 	const char *caller;           /* Ais-Caller-Name header or "" */
 	char remote[HTTP_REMOTE_MAX]; /* client "ip:port" */
 	const http_route *route;
+	bool early; /* headers-only call of an object route (see above) */
 };
 
 /* A request header by name (case-insensitive), or NULL. Borrowed. */
@@ -95,5 +115,51 @@ void http_reply_err(http_req *r, int status, const char *fmt, ...)
 /* Same with the status taken from err (http_status_from_err). */
 void http_reply_aerr(http_req *r, ais_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* http_reply_err with extra response headers (hdrs as for http_reply),
+ * e.g. Content-Range on a 416. */
+void http_reply_err_hdrs(http_req *r, int status, const char *const *hdrs,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Streaming (object data path) -------------------------------------------- */
+
+/* Answers with len bytes of the open file fd starting at offset off; the
+ * kernel copies them to the socket (sendfile), never user space. Takes
+ * ownership of fd in every case: it is closed once the answer has been sent
+ * or the connection is gone. For HEAD only the headers go out, with
+ * Content-Length = len. ctype and hdrs as for http_reply. */
+void http_reply_fd(http_req *r, int status, const char *ctype, int fd,
+    uint64_t off, uint64_t len, const char *const *hdrs);
+
+/* Receiver of a request body, chunk by chunk, in order. Callbacks run on
+ * the worker thread that serves the connection: disk writes are fine,
+ * waiting for anything else is not. Exactly one of end() and abort() is
+ * called, once. */
+typedef struct http_sink {
+	/* The next len (> 0) bytes of the body, borrowed for the call only.
+	 * false refuses the rest: it is still read (and discarded) so that
+	 * end() can answer, but chunk() is not called again. */
+	bool (*chunk)(void *arg, const char *data, size_t len);
+	/* The whole body has arrived (`total` bytes, including any refused
+	 * after chunk() said false); must answer r through http_reply*(). */
+	void (*end)(void *arg, http_req *r, uint64_t total);
+	/* The request ended without a complete body: the client closed the
+	 * connection or sent less than its Content-Length, a timeout, or the
+	 * server is stopping. No answer is possible; release everything. */
+	void (*abort)(void *arg);
+} http_sink;
+
+/* Installs `sink` as the receiver of this request's body. Only during the
+ * early call, and only without an answer; the handler then returns and the
+ * sink takes over (req->early will not be called again). sink and arg are
+ * borrowed until end() or abort() returns (keep them static or in the
+ * request arena). AIS_EINVAL when called at the wrong time. */
+ais_err http_req_set_sink(http_req *r, const http_sink *sink, void *arg);
+
+/* Calls fn(arg, value) for every value of request header `name`
+ * (case-insensitive), in the order sent; returns how many there were.
+ * Values are borrowed for the duration of the call. */
+size_t http_req_header_each(http_req *r, const char *name,
+    void (*fn)(void *arg, const char *value), void *arg);
 
 #endif

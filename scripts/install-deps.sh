@@ -9,7 +9,7 @@ PKGS=(
 	libnng-dev libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
 	libxxhash-dev libisal-dev libarchive-dev libcmocka-dev libjansson-dev
 	libcurl4-openssl-dev libssl-dev libmsgpack-dev
-	curl python3 python3-requests python3-xxhash attr
+	curl python3 python3-requests python3-xxhash python3-msgpack attr
 )
 
 missing=()

@@ -145,16 +145,20 @@ msync_install_bmd(ais_node *n, const char *json, const char *from)
 	ais_err verdict = AIS_OK;
 	bool apply = msync_judge("BMD", cur ? cur->version : 0,
 	    cur ? cur->uuid : "", nb->version, nb->uuid, from, &verdict);
-	ais_bmd_rele(cur);
 	if (apply) {
 		err = msync_save(n, "bmd", ais_bmd_dumps(nb));
 		if (err == AIS_OK) {
 			AIS_LOGN("AIS-META-BMD", "BMD v%lld: %zu buckets",
 			    (long long) nb->version, nb->nbcks);
 			ais_snapslot_set(&n->bmd, nb);
+			/* Targets drop the data of removed buckets (nb stays
+			 * valid: only this actor replaces the slot). */
+			ais_tgt_bmd_changed(n, cur, nb);
+			ais_bmd_rele(cur);
 			return AIS_OK;
 		}
 	}
+	ais_bmd_rele(cur);
 	ais_bmd_rele(nb);
 	return err != AIS_OK ? err : verdict;
 }

@@ -73,6 +73,9 @@ bool ais_node_is_primary(ais_node *n);
  * the on-disk data of buckets the new BMD no longer has (actors/node/
  * tgt_bmd.c). old may be NULL. */
 void ais_tgt_bmd_changed(ais_node *n, const ais_bmd *old, const ais_bmd *nw);
+/* Target startup: removes, in the background, what a previous run left in
+ * the mountpaths' trash. */
+void ais_tgt_trash_sweep(ais_node *n);
 
 /* Paths of the persisted files in the node's confdir. */
 void ais_node_meta_path(const ais_node *n, const char *what, char *buf,

@@ -1,0 +1,132 @@
+/*
+ * Private to the object data path of http/ (h_objects.c, obj_get.c,
+ * obj_put.c): the parsed object of one request, the helpers that resolve it
+ * against this node's BMD and mountpaths, and a header list builder.
+ *
+ * Placement is a pure function of the request: the object's uname
+ * ("ais/@#/b/o") gives one XXH64 digest, HRW over the Smap's targets picks
+ * the owner target (proxies), HRW over node->mpaths the owner mountpath
+ * (targets). Nothing here takes a lock that all requests share: snapshots
+ * are held for the length of one lookup, object files are opened per
+ * request, and only PUTs of objects whose digests collide in a small table
+ * of stripes serialize their final rename.
+ */
+#ifndef AIS_HTTP_OBJ_INT_H
+#define AIS_HTTP_OBJ_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/bmd.h"
+#include "core/bprops.h"
+#include "core/fqn.h"
+#include "core/hrw.h"
+#include "http/server.h"
+
+#define HTTP_OBJ_NS_MAX 80 /* namespace uname, as ais_bck.ns */
+/* "<provider>/<ns>/<bucket>/<object>" and the "scheme://" form of it */
+#define HTTP_OBJ_UNAME_MAX                                                    \
+	(8 + HTTP_OBJ_NS_MAX + AIS_BCK_NAME_MAX + AIS_OBJNAME_MAX + 16)
+#define HTTP_OBJ_CT_OCTET "application/octet-stream"
+
+/* The object (or bucket) a /v1/objects request names. Lives in the
+ * request arena. */
+typedef struct http_obj {
+	const char *provider;     /* normalized: ais, aws, ... (static) */
+	char ns[HTTP_OBJ_NS_MAX]; /* namespace uname, "@#" = global */
+	char *bck;                /* bucket name */
+	char *name;               /* object name, "" when the path has none */
+	size_t name_len;
+	char uname[HTTP_OBJ_UNAME_MAX];
+	size_t uname_len;
+	uint64_t digest;          /* XXH64(uname): HRW input */
+	ais_bprops props;         /* typed view of the bucket's props */
+	char tag[AIS_ID_MAX + 4]; /* "t[<id>]" / "p[<id>]" for messages */
+} http_obj;
+
+/* Parses bucket, object name, provider and namespace of r into a new
+ * http_obj in r's arena and computes uname and digest (only when there is
+ * an object name). On failure answers r (400) and returns NULL. */
+http_obj *http_obj_parse(http_req *r);
+
+/* Looks the bucket up in this node's BMD and fills o->props; answers 404
+ * (bucket message the SDKs recognise) or 503 (no BMD yet) and returns false
+ * otherwise. */
+bool http_obj_bucket(http_req *r, http_obj *o);
+
+/* Validates the object name (spec section 0.2); answers 400 on failure. */
+bool http_obj_name_ok(http_req *r, const http_obj *o, bool trailing_slash_ok);
+
+/* True when the request carries the proxy's redirect marker (pid + utm). */
+bool http_obj_redirected(http_req *r);
+/* Answers 400 "... is expected to be redirected" and returns false unless
+ * the request is marked. */
+bool http_obj_need_marker(http_req *r, const http_obj *o);
+
+/* "ais://b" (with_obj false) or "ais://b/o" into buf; namespace shown as
+ * "@uuid#name/" or "#name/" when not global. Returns buf. */
+const char *http_obj_cname(
+    const http_obj *o, bool with_obj, char *buf, size_t len);
+
+/* Answers 404 "<tag>: ais://b/o does not exist". */
+void http_obj_reply_missing(http_req *r, const http_obj *o);
+
+/* The "action" of an ActMsg body ("" when absent or there is no body);
+ * false (after a 400) when the body is not a JSON object. Copies into buf. */
+bool http_obj_action(http_req *r, char *buf, size_t len);
+
+/* Path of o's content `kind` on mountpath mp into buf; false if it does not
+ * fit. */
+bool http_obj_fqn(const http_obj *o, const ais_mpath *mp, const char *kind,
+    char *buf, size_t len);
+
+/* Opens o's object file read-only: on its HRW mountpath first, then (an
+ * object left behind by a mountpath change) on the others. Regular files
+ * only. Returns 0 with *fd and *mp set, or an errno (ENOENT when there is
+ * no such object anywhere). Blocks on disk. */
+int http_obj_open(
+    ais_node *n, const http_obj *o, int *fd, const ais_mpath **mp);
+
+/* The HRW mountpath of o on node n; NULL when n has no mountpaths. */
+const ais_mpath *http_obj_mpath(ais_node *n, const http_obj *o);
+
+/* mkdir -p of the directory that contains `path` (path itself is not
+ * created). 0 or errno. */
+int http_obj_mkdir_parent(const char *path);
+
+/* Handlers by method, called by http_h_objects on the right role and call
+ * (early or with the body). */
+void http_obj_get(http_req *r, http_obj *o);       /* target, early */
+void http_obj_head(http_req *r, http_obj *o);      /* target, early */
+void http_obj_put_begin(http_req *r, http_obj *o); /* target, early */
+void http_obj_delete(http_req *r, http_obj *o);    /* target, body in */
+
+/* Striped per-object locks (by digest): serialize the read-modify-write of
+ * one object's version and its rename. Not reentrant. */
+void http_obj_lock(uint64_t digest);
+void http_obj_unlock(uint64_t digest);
+
+/* Response header list for http_reply*: pairs of name and value, values
+ * copied into buf, NULL-terminated after every add. Fixed size: lives on
+ * the stack of one handler; adds that do not fit are dropped (logged). */
+#define HTTP_HDRS_MAX 320 /* pairs: fixed object headers + custom ones */
+typedef struct http_hdrs {
+	const char *kv[2 * HTTP_HDRS_MAX + 1];
+	size_t n; /* pairs used */
+	char buf[8192];
+	size_t used;
+} http_hdrs;
+
+void http_hdrs_init(http_hdrs *h);
+/* name must be a string literal or otherwise outlive the reply. */
+void http_hdrs_add(http_hdrs *h, const char *name, const char *value);
+void http_hdrs_addn(
+    http_hdrs *h, const char *name, const char *value, size_t vlen);
+void http_hdrs_addf(http_hdrs *h, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Current time, ns since the epoch (CLOCK_REALTIME). */
+int64_t http_obj_now_ns(void);
+
+#endif
