@@ -97,7 +97,12 @@ echo "bench: data ready under $DATA ($(du -sh "$DATA" | cut -f1))" >&2
 # --- nginx ---------------------------------------------------------------------
 NGX_PORT=$(free_port)
 mkdir -p "$AIS_TMP/nginx/dav" "$AIS_TMP/nginx/tmp"
+# Workers must read the data and write the DAV dir: run them as the user
+# that owns them (the temp dir is private).
+NGX_USER=
+[ "$(id -u)" -ne 0 ] || NGX_USER="user root;"
 cat >"$AIS_TMP/nginx/nginx.conf" <<NGXEOF
+$NGX_USER
 worker_processes auto;
 pid $AIS_TMP/nginx/nginx.pid;
 error_log $AIS_TMP/nginx/error.log;
@@ -160,7 +165,11 @@ run_wrk() {
 	secs=$(awk '/requests in/ {gsub(/s,/, "", $4); print $4}' <<<"$out")
 	local errs
 	errs=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-	[ -z "$errs" ] || echo "bench: $label $server: $errs" >&2
+	if [ -n "$errs" ]; then
+		# A row built on failed requests would be meaningless.
+		echo "bench: $label $server $set: $errs" >&2
+		rps=0
+	fi
 	"$PY" - "$label" "$server" "$set" "$sz" "$rps" "$reqs" "$((c1 - c0))" "$(getconf CLK_TCK)" >>"$RESULTS" <<'PYEOF'
 import sys
 label, server, set_, sz, rps, reqs, ticks, hz = sys.argv[1:]
@@ -182,15 +191,21 @@ run_curl() {
 	local c0 c1 t0 t1
 	c0=$(cpu_ticks "${pids[@]}")
 	t0=$(date +%s.%N)
-	curl -s --parallel --parallel-max 16 "$@" >/dev/null
+	local codes
+	codes=$(curl -s --no-progress-meter --parallel --parallel-max 16 -w '%{http_code}\n' "$@" | sort | uniq -c)
 	t1=$(date +%s.%N)
+	if grep -vqE '^ *[0-9]+ 2[0-9][0-9]$' <<<"$codes"; then
+		echo "bench: $label $server $set: non-2xx responses: $(tr '\n' ' ' <<<"$codes")" >&2
+		t1=$t0 # marks the row invalid (rate 0)
+	fi
 	c1=$(cpu_ticks "${pids[@]}")
 	"$PY" - "$label" "$server" "$set" "$sz" "$count" "$t0" "$t1" "$((c1 - c0))" "$(getconf CLK_TCK)" >>"$RESULTS" <<'PYEOF'
 import sys
 label, server, set_, sz, n, t0, t1, ticks, hz = sys.argv[1:]
 sz, n, dt = int(sz), int(n), float(t1) - float(t0)
 gib = n * sz / 2**30
-print("%s\t%s\t%s\t%.1f\t%.0f\t%.2f" % (label, server, set_, n * sz / 2**20 / dt, n / dt, int(ticks) / int(hz) / gib))
+rate = n * sz / 2**20 / dt if dt > 0 else 0
+print("%s\t%s\t%s\t%.1f\t%.0f\t%.2f" % (label, server, set_, rate, n / dt if dt > 0 else 0, int(ticks) / int(hz) / gib))
 PYEOF
 }
 

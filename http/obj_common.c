@@ -293,15 +293,14 @@ http_obj_mpath(ais_node *n, const http_obj *o)
 /* Opens fqn if it is a regular file: 0 or errno (ENOENT for "not an
  * object": missing, a directory, or a path through a file). */
 static int
-http_obj_open_at(const char *fqn, int *fd)
+http_obj_open_at(const char *fqn, int *fd, struct stat *st)
 {
-	struct stat st;
 	int f = open(fqn, O_RDONLY | O_CLOEXEC);
 
 	if (f < 0) {
 		return errno == ENOTDIR || errno == EISDIR ? ENOENT : errno;
 	}
-	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(f, st) != 0 || !S_ISREG(st->st_mode)) {
 		close(f);
 		return ENOENT;
 	}
@@ -310,7 +309,8 @@ http_obj_open_at(const char *fqn, int *fd)
 }
 
 int
-http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp)
+http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp,
+    struct stat *st)
 {
 	const ais_mpath *hrw = http_obj_mpath(n, o);
 	char fqn[PATH_MAX];
@@ -322,7 +322,7 @@ http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp)
 	if (!http_obj_fqn(o, hrw, AIS_CT_OBJ, fqn, sizeof(fqn))) {
 		return ENAMETOOLONG;
 	}
-	e = http_obj_open_at(fqn, fd);
+	e = http_obj_open_at(fqn, fd, st);
 	if (e != ENOENT) {
 		*mpp = hrw;
 		return e;
@@ -337,7 +337,7 @@ http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp)
 		    || !http_obj_fqn(o, mp, AIS_CT_OBJ, fqn, sizeof(fqn))) {
 			continue;
 		}
-		e = http_obj_open_at(fqn, fd);
+		e = http_obj_open_at(fqn, fd, st);
 		if (e != ENOENT) {
 			*mpp = mp;
 			return e;

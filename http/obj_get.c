@@ -60,7 +60,7 @@ http_obj_file_open(http_req *r, const http_obj *o, http_obj_file *f)
 	int e;
 
 	f->fd = -1;
-	e = http_obj_open(r->node, o, &f->fd, &f->mp);
+	e = http_obj_open(r->node, o, &f->fd, &f->mp, &f->st);
 	if (e == ENOENT) {
 		http_obj_reply_missing(r, o);
 		return false;
@@ -70,10 +70,6 @@ http_obj_file_open(http_req *r, const http_obj *o, http_obj_file *f)
 		    o->tag, http_obj_cname(o, true, cname, sizeof(cname)),
 		    strerror(e));
 		return false;
-	}
-	if (fstat(f->fd, &f->st) != 0) {
-		e = errno;
-		goto fail_sys;
 	}
 	err = ais_lom_load_fd(f->fd, &f->md);
 	if (err == AIS_ENOENT) {
@@ -111,12 +107,6 @@ http_obj_file_open(http_req *r, const http_obj *o, http_obj_file *f)
 	f->atime_ns = (int64_t) f->st.st_atim.tv_sec * 1000000000LL
 	    + f->st.st_atim.tv_nsec;
 	return true;
-
-fail_sys:
-	close(f->fd);
-	http_reply_aerr(r, AIS_ESYS | e, "%s: %s: %s", o->tag,
-	    http_obj_cname(o, true, cname, sizeof(cname)), strerror(e));
-	return false;
 }
 
 /* A read moves atime forward, at most once per slack interval. */

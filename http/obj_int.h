@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "core/bmd.h"
 #include "core/bprops.h"
@@ -83,10 +84,10 @@ bool http_obj_fqn(const http_obj *o, const ais_mpath *mp, const char *kind,
 
 /* Opens o's object file read-only: on its HRW mountpath first, then (an
  * object left behind by a mountpath change) on the others. Regular files
- * only. Returns 0 with *fd and *mp set, or an errno (ENOENT when there is
- * no such object anywhere). Blocks on disk. */
-int http_obj_open(
-    ais_node *n, const http_obj *o, int *fd, const ais_mpath **mp);
+ * only. Returns 0 with *fd, *mp and *st (its fstat) set, or an errno
+ * (ENOENT when there is no such object anywhere). Blocks on disk. */
+int http_obj_open(ais_node *n, const http_obj *o, int *fd,
+    const ais_mpath **mp, struct stat *st);
 
 /* The HRW mountpath of o on node n; NULL when n has no mountpaths. */
 const ais_mpath *http_obj_mpath(ais_node *n, const http_obj *o);

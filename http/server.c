@@ -10,25 +10,29 @@
  * makes these threads the data path's I/O workers: a fixed pool sized to
  * the cores keeps every core busy with sendfile/write work and holds many
  * idle keep-alive connections cheaply, where thread-per-connection pays a
- * stack and a context switch per client. Measured (Release, 2 cores shared
- * with the clients, page-cache data, one target): 4 KiB GETs with wrk, 64 /
- * 512 connections: the pool 38k / 32k req/s, nginx (2 workers, sendfile)
- * 39k / 32k, MHD thread-per-connection 25k / 16k; a pool of 4x the cores
- * no better (38k / 29k). 1 MiB GETs, 8 connections: 3.8 GB/s here, nginx
- * 1.8 GB/s. A 1 GiB object: GET 2.6-2.9 GB/s, PUT ~1.0-1.1 GB/s (written,
- * checksummed, renamed). The price of the pool: a thread blocked on the
- * disk (a page-cache miss under sendfile, an fsync of an Fsync-PUT bucket)
- * stalls the other connections it serves -- nginx without aio threads has
- * the same property.
+ * stack and a context switch per client. Measured as CPU time per request
+ * of the target process (Release, 2 shared cores, page-cache data, wrk):
+ *   4 KiB GET, 64 conns:   pool+poll 39 us, pool+epoll 37 us,
+ *                          thread-per-connection 58 us, nginx 17 us;
+ *   4 KiB GET, 512 conns:  pool+poll 47 us, pool+epoll 46 us, nginx 19 us;
+ *   1 MiB GET, 8 conns:    pool+poll 260 us, nginx 236 us.
+ * Large objects are at nginx's cost (the kernel's sendfile dominates); a
+ * 1 GiB object streams at 2-3 GB/s out and ~1 GB/s in (written,
+ * checksummed, renamed). Small ones cost twice nginx's CPU, all of it in
+ * MHD and the allocator: MHD clears the whole connection pool per request
+ * (6 us of the 39 at 64 KiB, see HTTP_CONN_MEMORY), allocates per header,
+ * and sends headers and body in two calls. The price of the pool: a thread
+ * blocked on the disk (a page-cache miss under sendfile, an fsync of an
+ * Fsync-PUT bucket) stalls the other connections it serves -- nginx
+ * without aio threads has the same property.
  * Why poll() and not epoll: MHD (0.9.75) in epoll mode is edge-triggered
  * and treats a short recv() as "socket drained". A client that sends its
  * last bytes and closes (an upload cut short) often delivers data and FIN
  * together; the FIN then never raises another edge, the connection sits in
  * CLOSE-WAIT until the idle timeout (120 s), and with it the aborted
- * upload's work file. Level-triggered poll() sees the FIN at once; side by
- * side with epoll it measured the same within noise at 64 and 512
- * connections (its cost grows with the number of connections per thread,
- * which is modest for a storage node).
+ * upload's work file. Level-triggered poll() sees the FIN at once, for
+ * 2-5% more CPU at these connection counts (its cost grows with the
+ * connections per thread, which is modest for a storage node).
  * Control requests that must wait for an actor will suspend their
  * connection (MHD_ALLOW_SUSPEND_RESUME, enabled now) rather than hold a
  * pool thread; until the actor runtime offers an asynchronous call, the
@@ -46,13 +50,19 @@
  *
  * Object routes (http_route_early) differ in the first call: their handler
  * runs right there with req->early set, and one of three things happens.
- *  - It answers. If the request may still carry a body, the answer is held
- *    (ctx->held) while later calls read and drop the body, and the last
- *    call queues it -- the connection stays usable for clients that send
- *    the whole body before reading (python-requests does, for a proxy's
- *    307). A client that sent "Expect: 100-continue" is answered at once
- *    instead: MHD then sends no 100, the client no body, and MHD closes the
- *    connection after the answer.
+ *  - It answers. If the request may still carry a body of at most
+ *    HTTP_DRAIN_MAX bytes, the answer is held (ctx->held) while later calls
+ *    read and drop the body, and the last call queues it: the connection
+ *    stays usable for clients that send the whole body before reading
+ *    (python-requests does, for a proxy's 307). A bigger or chunked body,
+ *    or a client that sent "Expect: 100-continue" or "Connection: close"
+ *    (the Python SDK's two-step redirect over HTTPS: headers, no body, then
+ *    a wait for the 307), is answered at once, and MHD closes the
+ *    connection after the answer without reading the body: a proxy never
+ *    ingests object data. Clients cope: curl with Expect sends no body;
+ *    python-requests (urllib3 1.26 and 2.x) swallows the broken pipe of its
+ *    unfinished send and reads the answer (checked: 45 of 45 redirected
+ *    PUTs of 0.3 to 50 MB), as it must with Go servers, which do the same.
  *  - It installs a sink: later calls hand each chunk to it as MHD read it
  *    (one socket read, at most about half of HTTP_CONN_MEMORY: ~32 KiB),
  *    the last call runs sink->end, and a request that ends any other way
@@ -89,10 +99,16 @@
 #define HTTP_CONN_TIMEOUT_S 120u
 /* Headers and the request line of one request live in MHD's per-connection
  * pool; 64 KiB leaves room for long object names and S3 headers. It also
- * bounds upload chunks (~32 KiB per read). A bigger pool makes large PUTs
- * faster (256 KiB: +30% on a 1 GiB PUT) but small requests slower, as MHD
- * resets the pool per request (256 KiB: 4 KiB GETs 38k -> 20k req/s). */
+ * bounds upload chunks (~32 KiB per read). MHD clears the whole pool for
+ * every request, so its size is paid per request: 16 KiB would save 6 us
+ * of CPU per small GET (39 -> 32), 256 KiB would speed a 1 GiB PUT up by
+ * ~30% but halve the small-GET rate. */
 #define HTTP_CONN_MEMORY (64u * 1024u)
+/* An early answer (object routes) to a request with a declared body of at
+ * most this many bytes waits for the body to be drained, keeping the
+ * connection; a bigger body is not read at all (see the file comment). The
+ * value is of the order of Go net/http's 256 KiB, which AIS runs on. */
+#define HTTP_DRAIN_MAX (1u << 20)
 /* http_server_stop waits this long for requests in flight. */
 #define HTTP_STOP_GRACE_MS 5000
 /* Message ids (core/log.h). */
@@ -504,6 +520,38 @@ http_fmt_remote(struct MHD_Connection *conn, char *buf, size_t len)
 	}
 }
 
+/* Whether an early answer should wait for the body (see the file
+ * comment): only when the connection is to be kept (no "Connection:
+ * close"), the client does not wait for a 100 (no "Expect: 100-continue")
+ * and the body is declared and small (Content-Length <= HTTP_DRAIN_MAX; a
+ * chunked body has no declared size). */
+static bool
+http_ctx_hold_ok(http_ctx *c)
+{
+	const char *expect = MHD_lookup_connection_value(
+	    c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	const char *conn = MHD_lookup_connection_value(
+	    c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
+	const char *te = MHD_lookup_connection_value(
+	    c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	const char *cl = MHD_lookup_connection_value(
+	    c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if ((expect != NULL && strcasecmp(expect, "100-continue") == 0)
+	    || (conn != NULL && strcasestr(conn, "close") != NULL)
+	    || (te != NULL && strcasecmp(te, "identity") != 0)) {
+		return false;
+	}
+	if (cl == NULL) {
+		return true;
+	}
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno == 0 && end != cl && n <= HTTP_DRAIN_MAX;
+}
+
 /* Routes whose body is object data: their handler gets the early call
  * (server.h). Everything else is control and sees the body whole. */
 static bool
@@ -574,11 +622,7 @@ http_ctx_begin(http_ctx *c, const char *method)
 		return false;
 	}
 	if (http_route_early(r->route)) {
-		const char *expect = MHD_lookup_connection_value(
-		    c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-
-		c->hold_ok = expect == NULL
-		    || strcasecmp(expect, "100-continue") != 0;
+		c->hold_ok = http_ctx_hold_ok(c);
 		r->early = true;
 		r->route->handler(r);
 		r->early = false;

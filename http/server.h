@@ -26,12 +26,13 @@
  *    and the handler runs again with req->early false;
  *  - fd replies (http_reply_fd): the kernel sends a file range (sendfile);
  *  - every value of a repeated request header (http_req_header_each).
- * An early answer to a request that carries a body is held until the body
- * has been read and discarded, then sent: clients such as python-requests
- * send the whole body before they read the answer and then reuse the
- * connection, which only works if the server consumed it. The exception is
- * a client that sent "Expect: 100-continue": it waits for us, so the answer
- * goes out at once, no body follows and the connection is closed after it.
+ * An early answer to a request that carries a small body (<= 1 MiB) is
+ * held until the body has been read and discarded, then sent: clients such
+ * as python-requests send the whole body before they read the answer and
+ * then reuse the connection, which only works if the server consumed it.
+ * A bigger or chunked body, "Expect: 100-continue" or "Connection: close"
+ * (the client waits for us) gets the answer at once and the connection
+ * closed after it, unread: a proxy's 307 never costs it the object's bytes.
  */
 #ifndef AIS_HTTP_SERVER_H
 #define AIS_HTTP_SERVER_H

@@ -286,7 +286,7 @@ cmp -s "$TMPD/big" "$TMPD/big.get" || fail "GET 100 MiB: bytes differ"
 log "100 MiB: PUT $(((t1 - t0) / 1000000)) ms, GET $(((t2 - t1) / 1000000)) ms"
 log "$("${CLIENT[@]}" bigput "$P" b big2 "$TMPD/big")"
 "${LONG[@]}" -L -o "$TMPD/big.get" "$P/v1/objects/b/big2" || fail "GET big2"
-cmp -s "$TMPD/big" "$TMPD/big.get" || fail "GET big2 (python PUT via proxy drain): bytes differ"
+cmp -s "$TMPD/big" "$TMPD/big.get" || fail "GET big2 (python-requests PUT through the proxy): bytes differ"
 rm -f "$TMPD/big" "$TMPD/big.get"
 
 # --- a second proxy: read-after-write through every proxy ---------------------

@@ -8,7 +8,8 @@
  * the open on-disk format, an upload cut short (work file removed), early
  * answers held until the body is drained (connection reused) or sent at
  * once for "Expect: 100-continue" (connection closed), 100 Continue for a
- * sink, chunked uploads, checksum mismatches, custom metadata and DELETE.
+ * sink, big or "Connection: close" bodies answered without being read,
+ * chunked uploads, checksum mismatches, custom metadata and DELETE.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -303,14 +304,15 @@ test_resp_fini(test_resp *r)
 	r->body = NULL;
 }
 
-/* True when the server closed the connection (EOF within 5 s). */
+/* True when the server closed the connection: EOF, or a reset when it
+ * closed with unread request bytes (within the 10 s receive timeout). */
 static bool
 test_closed(int fd)
 {
 	char c;
 	ssize_t k = recv(fd, &c, 1, 0);
 
-	return k == 0;
+	return k == 0 || (k < 0 && errno == ECONNRESET);
 }
 
 static char *
@@ -564,6 +566,31 @@ test_obj_expect_continue(void **state)
 	    len);
 	test_recv(fd, false, &r);
 	assert_int_equal(r.status, 400);
+	test_resp_fini(&r);
+	assert_true(test_closed(fd));
+	close(fd);
+
+	/* a big declared body is not waited for (nor read): answered at
+	 * once, then closed -- a proxy never ingests object bytes */
+	fd = test_connect(fx->port);
+	test_sendf(fd,
+	    "PUT /v1/objects/b/x HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 104857600\r\n\r\n");
+	test_send(fd, d, 1000);
+	test_recv(fd, false, &r);
+	assert_int_equal(r.status, 400);
+	test_resp_fini(&r);
+	assert_true(test_closed(fd));
+	close(fd);
+
+	/* the Python SDK's two-step over HTTPS: real Content-Length,
+	 * Connection: close, no body until the redirect is known */
+	fd = test_connect(fx->port);
+	test_sendf(fd,
+	    "PUT /v1/objects/nob/x?" TEST_MARK " HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 1000\r\nConnection: close\r\n\r\n");
+	test_recv(fd, false, &r);
+	assert_int_equal(r.status, 404);
 	test_resp_fini(&r);
 	assert_true(test_closed(fd));
 	close(fd);
