@@ -158,7 +158,7 @@ run_wrk() {
 	shift
 	local c0 c1 out rps reqs secs
 	c0=$(cpu_ticks "${pids[@]}")
-	out=$(wrk -t"$THREADS" --latency "$@" 2>&1)
+	out=$(wrk -t"$THREADS" --timeout 60s --latency "$@" 2>&1)
 	c1=$(cpu_ticks "${pids[@]}")
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 	reqs=$(awk '/requests in/ {print $1}' <<<"$out")

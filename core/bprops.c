@@ -16,10 +16,10 @@
  * validated as a whole (cross-field rules) and only then replaces the props,
  * so a refused update changes nothing.
  */
+#include "core/err.h"
 #include "core/bprops.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -175,35 +175,6 @@ static const bp_cksum_name bp_cksums[] = {
 };
 
 #define BP_NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static void bp_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-bp_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* A short rendering of a client value for messages. */
-static void
-bp_show(const json_t *v, char *buf, size_t n)
-{
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-
-	snprintf(buf, n, "%s", s ? s : "null");
-	if (s != NULL && strlen(s) >= n && n > 4) {
-		memcpy(buf + n - 4, "...", 4);
-	}
-	free(s);
-}
 
 static const bp_leaf *
 bp_leaf_find(const char *path)
@@ -398,7 +369,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 	bool b;
 
 	*errp = AIS_EINVAL;
-	bp_show(v, shown, sizeof(shown));
+	ais_json_show(v, shown, sizeof(shown));
 	/* Leaves not in the table keep the type they have in props. */
 	bp_kind kind = l           ? l->kind
 	    : json_is_boolean(cur) ? BP_BOOL
@@ -408,7 +379,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 
 	switch (kind) {
 	case BP_RO:
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "bucket property %s is read-only and cannot be set", path);
 		return NULL;
 	case BP_IGNORE:
@@ -417,7 +388,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 		wrap = json_pack("{sO}", "v", v);
 		if (wrap == NULL || ais_json_bool(wrap, "v", &b) != AIS_OK) {
 			json_decref(wrap);
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: expected a "
 			    "boolean",
 			    path, shown);
@@ -431,7 +402,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 		if (wrap == NULL
 		    || ais_json_int64(wrap, "v", &i64) != AIS_OK) {
 			json_decref(wrap);
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: expected an "
 			    "integer",
 			    path, shown);
@@ -439,7 +410,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 		}
 		json_decref(wrap);
 		if (i64 < min || i64 > max) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%" PRId64
 			    ": out of range [%" PRId64 ", %" PRId64 "]",
 			    path, i64, min, max);
@@ -452,7 +423,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 		if (wrap == NULL
 		    || ais_json_uint64(wrap, "v", &u64) != AIS_OK) {
 			json_decref(wrap);
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: expected an "
 			    "unsigned "
 			    "64-bit integer (decimal string or number)",
@@ -466,7 +437,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 		if (!json_is_string(v)
 		    || ais_dur_parse(json_string_value(v), &i64) != AIS_OK
 		    || i64 < 0) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: expected a "
 			    "duration such as \"10m\" or \"2h0m\"",
 			    path, shown);
@@ -484,14 +455,14 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 			e = AIS_OK;
 		}
 		if (e != AIS_OK) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: expected a size "
 			    "such as \"256KiB\" or \"1GiB\"",
 			    path, shown);
 			return NULL;
 		}
 		if (i64 < min || i64 > max) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: out of range",
 			    path, shown);
 			return NULL;
@@ -503,7 +474,7 @@ bp_coerce(const bp_leaf *l, const char *path, const json_t *v,
 	case BP_STR:
 	default:
 		if (!json_is_string(v)) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property %s=%s: expected a string",
 			    path, shown);
 			return NULL;
@@ -552,8 +523,8 @@ bp_merge(json_t *dst, const json_t *src, const char *prefix, char *errbuf,
 			}
 			if (!json_is_object(v)) {
 				char shown[80];
-				bp_show(v, shown, sizeof(shown));
-				bp_err(errbuf, errlen,
+				ais_json_show(v, shown, sizeof(shown));
+				ais_errbuf_set(errbuf, errlen,
 				    "invalid bucket property %s=%s: expected "
 				    "an "
 				    "object",
@@ -669,7 +640,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 
 	s = bp_str(p, "checksum.type");
 	if (!bp_cksum_lookup(s, &ck)) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket property checksum.type \"%s\": unknown "
 		    "checksum (none, xxhash, xxhash2, md5, crc32c, sha256, "
 		    "sha512)",
@@ -678,14 +649,14 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 	}
 	if (bp_true(p, "versioning.validate_warm_get")
 	    && !bp_true(p, "versioning.enabled")) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket props: versioning.validate_warm_get "
 		    "requires versioning.enabled");
 		return AIS_EINVAL;
 	}
 	s = bp_str(p, "write_policy.data");
 	if (!bp_oneof(s, wp_data, BP_NELEM(wp_data))) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket property write_policy.data \"%s\": only "
 		    "\"immediate\" is supported",
 		    s);
@@ -693,7 +664,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 	}
 	s = bp_str(p, "write_policy.md");
 	if (!bp_oneof(s, wp_md, BP_NELEM(wp_md))) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket property write_policy.md \"%s\": expected "
 		    "immediate, delayed or never",
 		    s);
@@ -701,14 +672,14 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 	}
 	if (bp_true(p, "mirror.enabled")
 	    && bp_size(p, "chunks.objsize_limit") > 0) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket props: mirror.enabled cannot be combined "
 		    "with auto-chunking (chunks.objsize_limit > 0)");
 		return AIS_EINVAL;
 	}
 	int64_t mono = bp_size(p, "chunks.max_monolithic_size");
 	if (mono != 0 && mono < BP_GIB) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket property chunks.max_monolithic_size: must "
 		    "be 0 or between 1GiB and 1TiB");
 		return AIS_EINVAL;
@@ -723,7 +694,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 		}
 		snprintf(path, sizeof(path), "rate_limit.%s.interval", side);
 		if (ais_dur_parse(bp_str(p, path), &ns) != AIS_OK || ns <= 0) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket props: rate_limit.%s.interval "
 			    "must "
 			    "be positive when the limiter is enabled",
@@ -732,7 +703,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 		}
 		snprintf(path, sizeof(path), "rate_limit.%s.max_tokens", side);
 		if (json_integer_value(ais_json_path(p, path)) <= 0) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket props: rate_limit.%s.max_tokens "
 			    "must be positive when the limiter is enabled",
 			    side);
@@ -744,7 +715,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 	const char *bprov_raw = bp_str(p, "backend_bck.provider");
 	const char *bprov = bprov_raw[0] ? bp_provider_norm(bprov_raw) : "";
 	if (bprov == NULL) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket property backend_bck.provider \"%s\": "
 		    "invalid backend provider",
 		    bprov_raw);
@@ -754,7 +725,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 		bool remote_ais = strcmp(bprov, "ais") == 0
 		    && bp_str(p, "backend_bck.namespace.uuid")[0] != '\0';
 		if (strcmp(prov, "ais") != 0) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket props: only ais:// buckets can "
 			    "have a backend bucket (this one is %s)",
 			    prov);
@@ -762,7 +733,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 		}
 		if (bprov[0] == '\0'
 		    || (strcmp(bprov, "ais") == 0 && !remote_ais)) {
-			bp_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid bucket property backend_bck: backend "
 			    "bucket \"%s\" must be remote (provider aws, gcp, "
 			    "azure or oci)",
@@ -778,7 +749,7 @@ bp_validate(json_t *p, char *errbuf, size_t errlen)
 	}
 	if (bp_extra_set(p, "aws") && strcmp(prov, "aws") != 0
 	    && strcmp(bprov, "aws") != 0) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket props: extra.aws applies to s3:// buckets "
 		    "only (this one is %s)",
 		    prov);
@@ -795,14 +766,14 @@ ais_bprops_apply(
 	ais_err err;
 
 	if (!json_is_object(props)) {
-		bp_err(errbuf, errlen, "invalid bucket props: not an object");
+		ais_errbuf_set(errbuf, errlen, "invalid bucket props: not an object");
 		return AIS_EINVAL;
 	}
 	if (to_set == NULL || json_is_null(to_set)) {
 		return AIS_OK;
 	}
 	if (!json_is_object(to_set)) {
-		bp_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid bucket props: expected a JSON object");
 		return AIS_EINVAL;
 	}
@@ -822,7 +793,7 @@ ais_bprops_apply(
 		}
 	}
 	if (err == AIS_ENOMEM) {
-		bp_err(errbuf, errlen, "out of memory");
+		ais_errbuf_set(errbuf, errlen, "out of memory");
 	}
 	json_decref(work);
 	return err;

@@ -15,11 +15,11 @@
  * leaf by leaf, then validated. The result is an immutable refcounted
  * snapshot with typed getters by dotted path.
  */
+#include "core/err.h"
 #include "core/config.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,33 +32,6 @@
 
 #define AIS_CFG_MERGE_DEPTH 32 /* sections nest 3 deep; bound recursion */
 
-static void ais_cfg_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-ais_cfg_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Compact JSON text of any value for error messages ("abc" keeps its
- * quotes, so the operator sees the type that was wrong). */
-static void
-ais_cfg_show(const json_t *v, char *buf, size_t n)
-{
-	char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-
-	snprintf(buf, n, "%s", s ? s : "null");
-	free(s);
-}
-
 /* Reads and parses a JSON file; errors name the file in one line. */
 static ais_err
 ais_cfg_read_json(const char *path, json_t **out, char *errbuf,
@@ -70,20 +43,20 @@ ais_cfg_read_json(const char *path, json_t **out, char *errbuf,
 
 	fp = fopen(path, "r");
 	if (fp == NULL) {
-		ais_cfg_err(errbuf, errlen, "config file \"%s\": %s", path,
+		ais_errbuf_set(errbuf, errlen, "config file \"%s\": %s", path,
 		    strerror(errno));
 		return AIS_EINVAL;
 	}
 	j = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(fp);
 	if (j == NULL) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "config file \"%s\": line %d column %d: %s", path,
 		    jerr.line, jerr.column, jerr.text);
 		return AIS_EINVAL;
 	}
 	if (!json_is_object(j)) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "config file \"%s\": expected a JSON object", path);
 		json_decref(j);
 		return AIS_EINVAL;
@@ -107,13 +80,13 @@ ais_lcfg_str(const json_t *obj, const char *key, const char *name,
 	}
 	if (!json_is_string(v)) {
 		char shown[64];
-		ais_cfg_show(v, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen, "\"%s\" must be a string, got %s",
+		ais_json_show(v, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen, "\"%s\" must be a string, got %s",
 		    name, shown);
 		return AIS_EINVAL;
 	}
 	if (json_string_length(v) >= dstlen) {
-		ais_cfg_err(errbuf, errlen, "\"%s\" is too long (max %zu)",
+		ais_errbuf_set(errbuf, errlen, "\"%s\" is too long (max %zu)",
 		    name, dstlen - 1);
 		return AIS_EINVAL;
 	}
@@ -146,8 +119,8 @@ ais_lcfg_port(const json_t *hn, const char *key, uint16_t *out,
 		}
 	}
 	if (p < 0 || p > 65535) {
-		ais_cfg_show(v, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(v, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "\"host_net.%s\" must be a port number (1-65535), got %s",
 		    key, shown);
 		return AIS_EINVAL;
@@ -167,7 +140,7 @@ ais_lcfg_clean_path(const char *in, char *out, size_t outlen,
 	const char *p = in;
 
 	if (in == NULL || in[0] != '/') {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "\"fspaths\": mountpath \"%s\" is not an absolute path",
 		    in ? in : "");
 		return AIS_EINVAL;
@@ -187,13 +160,13 @@ ais_lcfg_clean_path(const char *in, char *out, size_t outlen,
 		}
 		if ((n == 1 && seg[0] == '.') ||
 		    (n == 2 && seg[0] == '.' && seg[1] == '.')) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "\"fspaths\": mountpath \"%s\" must not contain "
 			    "\".\" or \"..\"", in);
 			return AIS_EINVAL;
 		}
 		if (w + 1 + n >= outlen) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "\"fspaths\": mountpath \"%s\" is too long", in);
 			return AIS_EINVAL;
 		}
@@ -203,7 +176,7 @@ ais_lcfg_clean_path(const char *in, char *out, size_t outlen,
 	}
 	out[w] = '\0';
 	if (w == 0) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "\"fspaths\": mountpath \"%s\" cannot be the root "
 		    "directory", in);
 		return AIS_EINVAL;
@@ -227,14 +200,14 @@ ais_lcfg_check_fspath(char *const *paths, size_t n, const char *path,
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(paths[i], path) == 0) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "\"fspaths\": duplicate mountpath \"%s\"", path);
 			return AIS_EINVAL;
 		}
 		if (ais_lcfg_nested(path, paths[i]) ||
 		    ais_lcfg_nested(paths[i], path)) {
 			bool inner = ais_lcfg_nested(path, paths[i]);
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "\"fspaths\": mountpath \"%s\" is nested in "
 			    "\"%s\"", inner ? path : paths[i],
 			    inner ? paths[i] : path);
@@ -262,7 +235,7 @@ ais_local_config_add_fspath(ais_local_config *c, const char *path,
 		return err;
 	}
 	if (c->nfspaths >= AIS_MAX_MPATHS) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "\"fspaths\": too many mountpaths (max %d)",
 		    AIS_MAX_MPATHS);
 		return AIS_EINVAL;
@@ -272,7 +245,7 @@ ais_local_config_add_fspath(ais_local_config *c, const char *path,
 	if (p == NULL || l == NULL) {
 		free(p);
 		free(l);
-		ais_cfg_err(errbuf, errlen, "out of memory");
+		ais_errbuf_set(errbuf, errlen, "out of memory");
 		return AIS_ENOMEM;
 	}
 	c->fspaths[c->nfspaths] = p;
@@ -291,8 +264,8 @@ ais_lcfg_parse_fspaths(ais_local_config *c, const json_t *fsp,
 
 	if (!json_is_object(fsp)) {
 		char shown[64];
-		ais_cfg_show(fsp, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(fsp, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "\"fspaths\" must be an object {mountpath: label}, got %s",
 		    shown);
 		return AIS_EINVAL;
@@ -310,7 +283,7 @@ ais_lcfg_parse_fspaths(ais_local_config *c, const json_t *fsp,
 		if (json_is_string(v)) {
 			label = json_string_value(v);
 		} else if (!json_is_null(v)) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "\"fspaths\": label of \"%s\" must be a string",
 			    k);
 			return AIS_EINVAL;
@@ -345,7 +318,7 @@ ais_lcfg_parse(ais_local_config *c, const json_t *root, char *errbuf,
 	hn = ais_json_get_ci(root, "host_net");
 	if (hn != NULL && !json_is_null(hn)) {
 		if (!json_is_object(hn)) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "\"host_net\" must be an object");
 			return AIS_EINVAL;
 		}
@@ -410,7 +383,7 @@ ais_local_config_load(const char *path, ais_local_config *out,
 
 	memset(out, 0, sizeof(*out));
 	if (path == NULL) {
-		ais_cfg_err(errbuf, errlen, "no local config file given");
+		ais_errbuf_set(errbuf, errlen, "no local config file given");
 		return AIS_EINVAL;
 	}
 	err = ais_cfg_read_json(path, &root, errbuf, errlen);
@@ -421,7 +394,7 @@ ais_local_config_load(const char *path, ais_local_config *out,
 	err = ais_lcfg_parse(out, root, msg, sizeof(msg));
 	json_decref(root);
 	if (err != AIS_OK) {
-		ais_cfg_err(errbuf, errlen, "config file \"%s\": %s", path,
+		ais_errbuf_set(errbuf, errlen, "config file \"%s\": %s", path,
 		    msg);
 		ais_local_config_fini(out);
 		return err;
@@ -438,13 +411,13 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 	ais_local_config *w = c;
 
 	if (c->confdir[0] == '\0') {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "local config: \"confdir\" is required (config file or "
 		    "command line)");
 		return AIS_EINVAL;
 	}
 	if (c->port == 0) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "local config: \"host_net.port\" is required (1-65535)");
 		return AIS_EINVAL;
 	}
@@ -453,7 +426,7 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 	}
 	if (c->port_intra_control == 0) {
 		if ((unsigned) c->port + 1000 > 65535) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "local config: \"host_net.port_intra_control\" "
 			    "must be set (default port+1000 exceeds 65535)");
 			return AIS_EINVAL;
@@ -462,7 +435,7 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 	}
 	if (c->port_intra_data == 0) {
 		if ((unsigned) c->port_intra_control + 1 > 65535) {
-			ais_cfg_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "local config: \"host_net.port_intra_data\" must "
 			    "be set (default port_intra_control+1 exceeds "
 			    "65535)");
@@ -472,7 +445,7 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 	}
 	if (c->port_intra_control == c->port ||
 	    c->port_intra_data == c->port) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "local config: \"host_net.%s\" (%u) must differ from "
 		    "\"host_net.port\" (%u)",
 		    c->port_intra_control == c->port ? "port_intra_control"
@@ -481,20 +454,20 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 		return AIS_EINVAL;
 	}
 	if (c->port_intra_control == c->port_intra_data) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "local config: \"host_net.port_intra_data\" (%u) must "
 		    "differ from \"host_net.port_intra_control\"",
 		    (unsigned) c->port_intra_data);
 		return AIS_EINVAL;
 	}
 	if (role == AIS_ROLE_TARGET && c->nfspaths == 0) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "local config: a target needs at least one mountpath in "
 		    "\"fspaths\"");
 		return AIS_EINVAL;
 	}
 	if (role == AIS_ROLE_PROXY && c->nfspaths > 0) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "local config: a proxy must not have \"fspaths\" (got "
 		    "\"%s\")", c->fspaths[0]);
 		return AIS_EINVAL;
@@ -509,7 +482,7 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 			msg, sizeof(msg)) != AIS_OK ||
 		    ais_lcfg_check_fspath(c->fspaths, i, clean, msg,
 			sizeof(msg)) != AIS_OK) {
-			ais_cfg_err(errbuf, errlen, "local config: %s",
+			ais_errbuf_set(errbuf, errlen, "local config: %s",
 			    msg[0] ? msg : "\"fspaths\": missing mountpath");
 			return AIS_EINVAL;
 		}
@@ -803,8 +776,8 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 			}
 			return json_string(buf);
 		}
-		ais_cfg_show(src, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(src, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s %s: expected a string", path,
 		    shown);
 		return NULL;
@@ -822,8 +795,8 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 				return json_boolean(b);
 			}
 		}
-		ais_cfg_show(src, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(src, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s %s: expected true or false",
 		    path, shown);
 		return NULL;
@@ -848,8 +821,8 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 				return json_integer(v);
 			}
 		}
-		ais_cfg_show(src, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(src, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s %s: expected an integer",
 		    path, shown);
 		return NULL;
@@ -868,8 +841,8 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 				return json_real(v);
 			}
 		}
-		ais_cfg_show(src, shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(src, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s %s: expected a number", path,
 		    shown);
 		return NULL;
@@ -888,7 +861,7 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 	json_t *sv;
 
 	if (depth > AIS_CFG_MERGE_DEPTH) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s: nested too deeply", prefix);
 		return AIS_EINVAL;
 	}
@@ -929,8 +902,8 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 			ais_err err;
 			if (!json_is_object(sv)) {
 				char shown[96];
-				ais_cfg_show(sv, shown, sizeof(shown));
-				ais_cfg_err(errbuf, errlen,
+				ais_json_show(sv, shown, sizeof(shown));
+				ais_errbuf_set(errbuf, errlen,
 				    "invalid cluster config: %s %s: expected "
 				    "an object", path, shown);
 				return AIS_EINVAL;
@@ -964,8 +937,8 @@ ais_cconfig_check_dur(const json_t *v, const char *path, char *errbuf,
 	    ais_dur_parse(json_string_value(v), &ns) == AIS_OK) {
 		return AIS_OK;
 	}
-	ais_cfg_show(v, shown, sizeof(shown));
-	ais_cfg_err(errbuf, errlen,
+	ais_json_show(v, shown, sizeof(shown));
+	ais_errbuf_set(errbuf, errlen,
 	    "invalid cluster config: %s %s: invalid duration", path, shown);
 	return AIS_EINVAL;
 }
@@ -1046,8 +1019,8 @@ ais_cconfig_check_size(json_t *root, const char *path, int64_t *bytes,
 		*bytes = n;
 		return AIS_OK;
 	}
-	ais_cfg_show(v, shown, sizeof(shown));
-	ais_cfg_err(errbuf, errlen,
+	ais_json_show(v, shown, sizeof(shown));
+	ais_errbuf_set(errbuf, errlen,
 	    "invalid cluster config: %s %s: invalid size", path, shown);
 	return AIS_EINVAL;
 }
@@ -1066,8 +1039,8 @@ ais_cconfig_check_int(const json_t *root, const char *path, int64_t lo,
 		}
 		return AIS_OK;
 	}
-	ais_cfg_show(v, shown, sizeof(shown));
-	ais_cfg_err(errbuf, errlen,
+	ais_json_show(v, shown, sizeof(shown));
+	ais_errbuf_set(errbuf, errlen,
 	    "invalid cluster config: %s %s: must be an integer in "
 	    "[%" PRId64 ", %" PRId64 "]", path, shown, lo, hi);
 	return AIS_EINVAL;
@@ -1103,7 +1076,7 @@ ais_cconfig_check_space(json_t *root, char *errbuf, size_t errlen)
 	}
 	if (!(wm[0] > 0 && wm[0] <= wm[1] && wm[1] <= wm[2] &&
 		wm[2] <= wm[3] && wm[3] <= 100)) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: space watermarks must satisfy "
 		    "0 < cleanupwm (%" PRId64 ") <= lowwm (%" PRId64
 		    ") <= highwm (%" PRId64 ") <= out_of_space (%" PRId64
@@ -1124,8 +1097,8 @@ ais_cconfig_norm_decimal(json_t *root, const char *key, uint64_t *out,
 	uint64_t u = 0;
 
 	if (ais_json_uint64(root, key, &u) != AIS_OK) {
-		ais_cfg_show(json_object_get(root, key), shown, sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_json_show(json_object_get(root, key), shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s %s: must be a non-negative "
 		    "integer", key, shown);
 		return AIS_EINVAL;
@@ -1168,7 +1141,7 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 		}
 	}
 	if (max_total < 2 * max_size) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: log.max_total (%" PRId64
 		    ") must be at least twice log.max_size (%" PRId64 ")",
 		    max_total, max_size);
@@ -1195,9 +1168,9 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	}
 	if (!ok) {
 		char shown[96];
-		ais_cfg_show(ais_json_path(root, "checksum.type"), shown,
+		ais_json_show(ais_json_path(root, "checksum.type"), shown,
 		    sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: checksum.type %s: unknown "
 		    "checksum (none, xxhash, xxhash2, md5, crc32c, sha256, "
 		    "sha512)", shown);
@@ -1205,7 +1178,7 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	}
 	b = json_is_true(ais_json_path(root, "versioning.validate_warm_get"));
 	if (b && !json_is_true(ais_json_path(root, "versioning.enabled"))) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: versioning.validate_warm_get "
 		    "requires versioning.enabled");
 		return AIS_EINVAL;
@@ -1213,7 +1186,7 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	err = ais_cconfig_norm_decimal(root, "config_version", &u, errbuf,
 	    errlen);
 	if (err == AIS_OK && u > (uint64_t) INT64_MAX) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: config_version %" PRIu64
 		    ": out of range", u);
 		err = AIS_EINVAL;
@@ -1229,9 +1202,9 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	id = json_string_value(json_object_get(root, "uuid"));
 	if (id == NULL || strlen(id) >= uuidlen) {
 		char shown[96];
-		ais_cfg_show(json_object_get(root, "uuid"), shown,
+		ais_json_show(json_object_get(root, "uuid"), shown,
 		    sizeof(shown));
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: uuid %s: must be a string of at "
 		    "most %zu characters", shown, uuidlen - 1);
 		return AIS_EINVAL;
@@ -1251,13 +1224,13 @@ ais_cconfig_from_json(const json_t *overlay, ais_cconfig **out,
 	ais_err err;
 
 	if (overlay != NULL && !json_is_object(overlay)) {
-		ais_cfg_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: expected a JSON object");
 		return AIS_EINVAL;
 	}
 	root = ais_cconfig_default_json();
 	if (root == NULL) {
-		ais_cfg_err(errbuf, errlen, "out of memory");
+		ais_errbuf_set(errbuf, errlen, "out of memory");
 		return AIS_ENOMEM;
 	}
 	if (overlay != NULL) {
@@ -1282,7 +1255,7 @@ ais_cconfig_from_json(const json_t *overlay, ais_cconfig **out,
 	return AIS_OK;
 fail:
 	if (err == AIS_ENOMEM) {
-		ais_cfg_err(errbuf, errlen, "out of memory");
+		ais_errbuf_set(errbuf, errlen, "out of memory");
 	}
 	json_decref(root);
 	return err;
@@ -1297,7 +1270,7 @@ ais_cconfig_load_file(const char *path, ais_cconfig **out, char *errbuf,
 	ais_err err;
 
 	if (path == NULL) {
-		ais_cfg_err(errbuf, errlen, "no cluster config file given");
+		ais_errbuf_set(errbuf, errlen, "no cluster config file given");
 		return AIS_EINVAL;
 	}
 	err = ais_cfg_read_json(path, &j, errbuf, errlen);
@@ -1308,7 +1281,7 @@ ais_cconfig_load_file(const char *path, ais_cconfig **out, char *errbuf,
 	err = ais_cconfig_from_json(j, out, msg, sizeof(msg));
 	json_decref(j);
 	if (err != AIS_OK) {
-		ais_cfg_err(errbuf, errlen, "config file \"%s\": %s", path,
+		ais_errbuf_set(errbuf, errlen, "config file \"%s\": %s", path,
 		    msg);
 	}
 	return err;

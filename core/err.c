@@ -2,6 +2,7 @@
 #include "core/err.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,4 +77,17 @@ ais_err_from_errno(int e)
 	default:
 		return AIS_ESYS | e;
 	}
+}
+
+void
+ais_errbuf_set(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf == NULL || errlen == 0) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -14,6 +14,7 @@
 #define AIS_CORE_ERR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* X(name, text) -- codes are numbered in list order starting at 1. */
 #define AIS_ERR_LIST(X)                                                   \
@@ -56,5 +57,10 @@ const char *ais_err_name(ais_err err);
 /* Converts an errno value to ais_err, folding the common ones onto our codes
  * (ENOENT, EEXIST, ENOMEM, ENOSPC, EINVAL, ETIMEDOUT) and flagging the rest. */
 ais_err ais_err_from_errno(int e);
+
+/* Formats one error line into a caller's buffer (the errbuf/errlen pair of
+ * validating functions); a NULL or empty buffer is left alone. */
+void ais_errbuf_set(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

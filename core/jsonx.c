@@ -2,6 +2,7 @@
 #include "core/jsonx.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -146,4 +147,16 @@ ais_json_path(const json_t *root, const char *dotted)
 		p += n + (dot ? 1 : 0);
 	}
 	return (json_t *) cur;
+}
+
+void
+ais_json_show(const json_t *v, char *buf, size_t n)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	snprintf(buf, n, "%s", s ? s : "null");
+	if (s != NULL && strlen(s) >= n && n > 4) {
+		memcpy(buf + n - 4, "...", 4);
+	}
+	free(s);
 }

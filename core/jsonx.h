@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -22,6 +23,10 @@ ais_err ais_json_uint64(const json_t *obj, const char *key, uint64_t *out);
 const char *ais_json_str(const json_t *obj, const char *key);
 /* Bool from a JSON bool or "true"/"false". */
 ais_err ais_json_bool(const json_t *obj, const char *key, bool *out);
+/* Compact JSON text of any value, for error messages ("abc" keeps its
+ * quotes, so the reader sees the type that was wrong); cut to fit with a
+ * trailing "...". NULL prints as null. */
+void ais_json_show(const json_t *v, char *buf, size_t n);
 /* Value at a dotted path ("keepalivetracker.proxy.interval"); borrowed. */
 json_t *ais_json_path(const json_t *root, const char *dotted);
 

@@ -9,10 +9,10 @@
  * asking for another ID) is a conflict the operator has to resolve, because
  * guessing wrong would silently move the node's objects.
  */
+#include "core/err.h"
 #include "core/nodeid.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,22 +35,6 @@
 
 static const char ais_nodeid_alnum[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-static void ais_nodeid_err(char *errbuf, size_t errlen, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static void
-ais_nodeid_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 bool
 ais_nodeid_valid(const char *id)
@@ -153,7 +137,7 @@ ais_nodeid_mkdirs(const char *dir, char *errbuf, size_t errlen)
 	struct stat st;
 
 	if (n == 0 || n >= sizeof(buf)) {
-		ais_nodeid_err(errbuf, errlen, "confdir \"%s\": invalid path",
+		ais_errbuf_set(errbuf, errlen, "confdir \"%s\": invalid path",
 		    dir);
 		return AIS_EINVAL;
 	}
@@ -166,14 +150,14 @@ ais_nodeid_mkdirs(const char *dir, char *errbuf, size_t errlen)
 		buf[i] = '\0';
 		if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
 			int e = errno;
-			ais_nodeid_err(errbuf, errlen, "confdir \"%s\": %s",
+			ais_errbuf_set(errbuf, errlen, "confdir \"%s\": %s",
 			    buf, strerror(e));
 			return ais_err_from_errno(e);
 		}
 		buf[i] = saved;
 	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		ais_nodeid_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "confdir \"%s\": not a directory", dir);
 		return AIS_EINVAL;
 	}
@@ -197,7 +181,7 @@ ais_nodeid_read_file(const char *path, char id[AIS_ID_MAX + 1],
 		return AIS_OK;
 	}
 	if (err != AIS_OK) {
-		ais_nodeid_err(errbuf, errlen, "node ID file \"%s\": %s", path,
+		ais_errbuf_set(errbuf, errlen, "node ID file \"%s\": %s", path,
 		    ais_strerror(err));
 		return err;
 	}
@@ -209,7 +193,7 @@ ais_nodeid_read_file(const char *path, char id[AIS_ID_MAX + 1],
 		s = json_string_value(j);
 	}
 	if (s == NULL || !ais_nodeid_valid(s)) {
-		ais_nodeid_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "node ID file \"%s\": no valid node ID in it", path);
 		json_decref(j);
 		return AIS_EINVAL;
@@ -233,7 +217,7 @@ ais_nodeid_write_file(const char *path, const char *id, char *errbuf,
 		free(text);
 	}
 	if (err != AIS_OK) {
-		ais_nodeid_err(errbuf, errlen, "node ID file \"%s\": %s", path,
+		ais_errbuf_set(errbuf, errlen, "node ID file \"%s\": %s", path,
 		    ais_strerror(err));
 	}
 	return err;
@@ -267,18 +251,18 @@ ais_nodeid_read_xattr(const char *mpath, char id[AIS_ID_MAX + 1],
 			return AIS_OK;
 		}
 		if (e == ERANGE) {
-			ais_nodeid_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "mountpath \"%s\": xattr %s holds no valid node "
 			    "ID", mpath, AIS_NODEID_XATTR);
 			return AIS_EINVAL;
 		}
-		ais_nodeid_err(errbuf, errlen, "mountpath \"%s\": %s", mpath,
+		ais_errbuf_set(errbuf, errlen, "mountpath \"%s\": %s", mpath,
 		    strerror(e));
 		return ais_err_from_errno(e);
 	}
 	id[n] = '\0';
 	if (!ais_nodeid_valid(id)) {
-		ais_nodeid_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "mountpath \"%s\": xattr %s holds no valid node ID", mpath,
 		    AIS_NODEID_XATTR);
 		return AIS_EINVAL;
@@ -301,7 +285,7 @@ ais_nodeid_write_xattr(const char *mpath, const char *id, char *errbuf,
 		    "confdir only", mpath, strerror(e));
 		return AIS_OK;
 	}
-	ais_nodeid_err(errbuf, errlen, "mountpath \"%s\": setting %s: %s",
+	ais_errbuf_set(errbuf, errlen, "mountpath \"%s\": setting %s: %s",
 	    mpath, AIS_NODEID_XATTR, strerror(e));
 	return ais_err_from_errno(e);
 }
@@ -319,11 +303,11 @@ ais_nodeid_load_or_create(const char *confdir, char *const *mpaths,
 
 	if (confdir == NULL || confdir[0] == '\0' || out == NULL ||
 	    (nmpaths > 0 && mpaths == NULL)) {
-		ais_nodeid_err(errbuf, errlen, "node ID: invalid arguments");
+		ais_errbuf_set(errbuf, errlen, "node ID: invalid arguments");
 		return AIS_EINVAL;
 	}
 	if (want != NULL && want[0] != '\0' && !ais_nodeid_valid(want)) {
-		ais_nodeid_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "node ID \"%s\" is invalid (1-%d characters of "
 		    "[A-Za-z0-9_-], not starting or ending with - or _)",
 		    want, AIS_ID_MAX);
@@ -331,7 +315,7 @@ ais_nodeid_load_or_create(const char *confdir, char *const *mpaths,
 	}
 	if ((size_t) snprintf(path, sizeof(path), "%s/%s", confdir,
 		AIS_NODEID_FILE) >= sizeof(path)) {
-		ais_nodeid_err(errbuf, errlen, "confdir \"%s\": too long",
+		ais_errbuf_set(errbuf, errlen, "confdir \"%s\": too long",
 		    confdir);
 		return AIS_EINVAL;
 	}
@@ -350,7 +334,7 @@ ais_nodeid_load_or_create(const char *confdir, char *const *mpaths,
 	if (nmpaths > 0) {
 		xst = calloc(nmpaths, sizeof(*xst));
 		if (xst == NULL) {
-			ais_nodeid_err(errbuf, errlen, "out of memory");
+			ais_errbuf_set(errbuf, errlen, "out of memory");
 			return AIS_ENOMEM;
 		}
 	}
@@ -367,7 +351,7 @@ ais_nodeid_load_or_create(const char *confdir, char *const *mpaths,
 			snprintf(id, sizeof(id), "%s", xid);
 			src = mpaths[i];
 		} else if (strcmp(id, xid) != 0) {
-			ais_nodeid_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "node ID conflict: \"%s\" has \"%s\" but "
 			    "mountpath \"%s\" has \"%s\"", src, id,
 			    mpaths[i], xid);
@@ -377,7 +361,7 @@ ais_nodeid_load_or_create(const char *confdir, char *const *mpaths,
 	}
 	if (want != NULL && want[0] != '\0') {
 		if (id[0] != '\0' && strcmp(id, want) != 0) {
-			ais_nodeid_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "node ID conflict: requested \"%s\" but \"%s\" "
 			    "has \"%s\"", want, src, id);
 			err = AIS_ECONFLICT;

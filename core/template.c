@@ -9,29 +9,13 @@
  * fmt style is capped at AIS_TMPL_MAX_NAMES names instead of running to
  * INT64_MAX, and padding is limited to AIS_TMPL_MAX_DIGITS.
  */
+#include "core/err.h"
 #include "core/template.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void ais_tmpl_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-ais_tmpl_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Go strconv.ParseInt(s[0..len), 10, 64): optional sign, at least one
  * digit, nothing else, no overflow. */
@@ -81,26 +65,26 @@ ais_tmpl_bounds(const ais_tmpl_range *r, const char *style, const char *s,
     char *errbuf, size_t errlen)
 {
 	if (r->start > r->end) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid '%s' template \"%s\": 'start' cannot be greater "
 		    "than 'end'",
 		    style, s);
 		return AIS_EINVAL;
 	}
 	if (r->start < 0) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid '%s' template \"%s\": 'start' is negative", style,
 		    s);
 		return AIS_EINVAL;
 	}
 	if (r->step <= 0) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid '%s' template \"%s\": 'step' is non-positive",
 		    style, s);
 		return AIS_EINVAL;
 	}
 	if (r->digits > AIS_TMPL_MAX_DIGITS) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid '%s' template \"%s\": padding wider than %d",
 		    style, s, AIS_TMPL_MAX_DIGITS);
 		return AIS_EINVAL;
@@ -113,7 +97,7 @@ ais_tmpl_add(ais_tmpl *t, const ais_tmpl_range *r, const char *style,
     char *errbuf, size_t errlen)
 {
 	if (t->nranges == AIS_TMPL_MAX_RANGES) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "invalid '%s' template \"%s\": more than %d ranges", style,
 		    t->text, AIS_TMPL_MAX_RANGES);
 		return AIS_EINVAL;
@@ -207,7 +191,7 @@ ais_tmpl_bash(ais_tmpl *t, char *errbuf, size_t errlen)
 	t->kind = AIS_TMPL_BASH;
 	return AIS_OK;
 invalid:
-	ais_tmpl_err(errbuf, errlen,
+	ais_errbuf_set(errbuf, errlen,
 	    "invalid 'bash' template \"%s\" (expecting e.g. "
 	    "'prefix-{0001..0010..1}-suffix')",
 	    s);
@@ -241,7 +225,7 @@ ais_tmpl_at(ais_tmpl *t, char *errbuf, size_t errlen)
 			n++;
 		}
 		if (!ais_tmpl_int(p, n, &r.end)) {
-			ais_tmpl_err(errbuf, errlen,
+			ais_errbuf_set(errbuf, errlen,
 			    "invalid 'at' template \"%s\" (expecting e.g. "
 			    "'prefix-@00100-suffix')",
 			    s);
@@ -300,7 +284,7 @@ ais_tmpl_fmt(ais_tmpl *t, char *errbuf, size_t errlen)
 	t->kind = AIS_TMPL_FMT;
 	return AIS_OK;
 invalid:
-	ais_tmpl_err(errbuf, errlen,
+	ais_errbuf_set(errbuf, errlen,
 	    "invalid 'fmt' template \"%s\" (expecting e.g. "
 	    "'prefix-%%06d-suffix')",
 	    s);
@@ -339,7 +323,7 @@ ais_tmpl_parse(ais_tmpl *t, const char *s, char *errbuf, size_t errlen)
 	}
 	len = strlen(s);
 	if (len > AIS_TMPL_TEXT_MAX) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "template too long (%zu bytes, limit %d)", len,
 		    AIS_TMPL_TEXT_MAX);
 		return AIS_EINVAL;
@@ -390,7 +374,7 @@ ais_tmpl_parse(ais_tmpl *t, const char *s, char *errbuf, size_t errlen)
 
 	t->count = ais_tmpl_count_of(t);
 	if (t->count > AIS_TMPL_MAX_NAMES) {
-		ais_tmpl_err(errbuf, errlen,
+		ais_errbuf_set(errbuf, errlen,
 		    "template \"%s\" names more than %llu objects", s,
 		    (unsigned long long) AIS_TMPL_MAX_NAMES);
 		err = AIS_EINVAL;

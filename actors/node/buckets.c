@@ -126,40 +126,6 @@ bck_new_bid(int64_t new_version)
 	return ((uint64_t) new_version << 24) | (r & 0xffffffu);
 }
 
-/* Hands the new BMD to metasync (install + push to all). */
-static ais_err
-bck_sync(bck_state *st, const ais_bmd *b, const char *reason)
-{
-	Ais__MetaPush mp = AIS__META_PUSH__INIT;
-	char *bs = ais_bmd_dumps(b);
-	uint8_t *buf = NULL;
-	act_reply_buf rep = { 0 };
-	ais_err err = AIS_ENOMEM;
-
-	if (bs == NULL) {
-		goto out;
-	}
-	mp.smap_json = "";
-	mp.bmd_json = bs;
-	mp.config_json = "";
-	mp.reason = (char *) reason;
-	size_t len = ais__meta_push__get_packed_size(&mp);
-	if ((buf = malloc(len)) == NULL) {
-		goto out;
-	}
-	ais__meta_push__pack(&mp, buf);
-	err = act_call(st->node->rt, NULL, AIS_ACTOR_METASYNC,
-	    AIS_MSG_META_SYNC, buf, len, BCK_SYNC_CALL_MS, &rep);
-	if (err == AIS_OK) {
-		err = rep.status;
-	}
-	act_reply_buf_fini(&rep);
-out:
-	free(buf);
-	free(bs);
-	return err;
-}
-
 /* Rules the props code cannot check alone: remote backends do not exist
  * yet, and EC needs D+P+1 targets (unless forced). */
 static ais_err
@@ -212,7 +178,8 @@ bck_commit(bck_state *st, act_ctx *ctx, const bck_req *q, ais_bmd *nb)
 	ais_err err;
 
 	snprintf(reason, sizeof(reason), "%s %s", q->action, q->cname);
-	err = bck_sync(st, nb, reason);
+	err = ais_node_meta_commit(st->node, NULL, nb, NULL, reason,
+	    BCK_SYNC_CALL_MS);
 	if (err != AIS_OK) {
 		AIS_LOGE("AIS-BCK-SYNC", "%s: BMD v%lld not committed: %s",
 		    reason, (long long) nb->version, ais_strerror(err));

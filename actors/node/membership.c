@@ -52,45 +52,6 @@ memb_now_ms(void)
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Hands new metadata to the local metasync (install + push to all). */
-static ais_err
-memb_sync(memb_state *st, const ais_smap *m, const ais_bmd *b,
-    const ais_cconfig *c, const char *reason)
-{
-	Ais__MetaPush mp = AIS__META_PUSH__INIT;
-	char *ms = m ? ais_smap_dumps(m) : NULL;
-	char *bs = b ? ais_bmd_dumps(b) : NULL;
-	char *cs = c ? ais_cconfig_dumps(c) : NULL;
-	ais_err err = AIS_ENOMEM;
-	uint8_t *buf = NULL;
-	act_reply_buf rep = { 0 };
-
-	if ((m && !ms) || (b && !bs) || (c && !cs)) {
-		goto out;
-	}
-	mp.smap_json = ms ? ms : "";
-	mp.bmd_json = bs ? bs : "";
-	mp.config_json = cs ? cs : "";
-	mp.reason = (char *) reason;
-	size_t len = ais__meta_push__get_packed_size(&mp);
-	if ((buf = malloc(len)) == NULL) {
-		goto out;
-	}
-	ais__meta_push__pack(&mp, buf);
-	err = act_call(st->node->rt, NULL, AIS_ACTOR_METASYNC,
-	    AIS_MSG_META_SYNC, buf, len, MEMB_JOIN_CALL_MS, &rep);
-	if (err == AIS_OK) {
-		err = rep.status;
-	}
-	act_reply_buf_fini(&rep);
-out:
-	free(buf);
-	free(ms);
-	free(bs);
-	free(cs);
-	return err;
-}
-
 static void
 memb_utc_now(char *buf, size_t n)
 {
@@ -136,7 +97,8 @@ memb_create_cluster(memb_state *st)
 	ais_cconfig_set_version(nc, c->version > 0 ? c->version + 1 : 1, uuid);
 	AIS_LOGN("AIS-MEMB-CREATE", "creating cluster %s, primary %s", uuid,
 	    self.id);
-	err = memb_sync(st, m, b, nc, "create cluster");
+	err = ais_node_meta_commit(st->node, m, b, nc, "create cluster",
+	    MEMB_JOIN_CALL_MS);
 out:
 	ais_smap_rele(m);
 	ais_bmd_rele(b);
@@ -165,7 +127,8 @@ memb_resume_cluster(memb_state *st, ais_smap *cur)
 	err = me ? ais_smap_update(m, &self) : ais_smap_add(m, &self);
 	if (err == AIS_OK) {
 		m->version++;
-		err = memb_sync(st, m, NULL, NULL, "primary address change");
+		err = ais_node_meta_commit(st->node, m, NULL, NULL,
+		    "primary address change", MEMB_JOIN_CALL_MS);
 	}
 	ais_smap_rele(m);
 	return err;
@@ -491,7 +454,8 @@ memb_on_join(void *state, act_ctx *ctx, const act_msg *msg)
 		    sn.role == AIS_ROLE_PROXY ? "p" : "t", sn.id);
 		AIS_LOGN("AIS-MEMB-JOIN", "%s at %s: Smap v%lld", reason,
 		    sn.pub.url, (long long) nm->version);
-		err = memb_sync(st, nm, NULL, NULL, reason);
+		err = ais_node_meta_commit(st->node, nm, NULL, NULL, reason,
+		    MEMB_JOIN_CALL_MS);
 	}
 	ais_smap_rele(nm);
 	ais_smap_rele(cur);

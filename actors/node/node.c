@@ -4,8 +4,10 @@
  * that learned the node was refused, the supervisor giving up) may raise.
  */
 #include "actors/node/node.h"
+#include "proto/msg.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,3 +110,42 @@ ais_node_shutdown(ais_node *n, int code)
 	/* main() waits in sigwait(); a signal is the one wake-up it hears. */
 	kill(getpid(), SIGTERM);
 }
+
+ais_err
+ais_node_meta_commit(ais_node *n, const ais_smap *m, const ais_bmd *b,
+    const ais_cconfig *c, const char *reason, int timeout_ms)
+{
+	Ais__MetaPush mp = AIS__META_PUSH__INIT;
+	char *ms = m ? ais_smap_dumps(m) : NULL;
+	char *bs = b ? ais_bmd_dumps(b) : NULL;
+	char *cs = c ? ais_cconfig_dumps(c) : NULL;
+	ais_err err = AIS_ENOMEM;
+	uint8_t *buf = NULL;
+	act_reply_buf rep = { 0 };
+
+	if ((m && !ms) || (b && !bs) || (c && !cs)) {
+		goto out;
+	}
+	mp.smap_json = ms ? ms : "";
+	mp.bmd_json = bs ? bs : "";
+	mp.config_json = cs ? cs : "";
+	mp.reason = (char *) reason;
+	size_t len = ais__meta_push__get_packed_size(&mp);
+	if ((buf = malloc(len)) == NULL) {
+		goto out;
+	}
+	ais__meta_push__pack(&mp, buf);
+	err = act_call(n->rt, NULL, AIS_ACTOR_METASYNC, AIS_MSG_META_SYNC,
+	    buf, len, timeout_ms, &rep);
+	if (err == AIS_OK) {
+		err = rep.status;
+	}
+	act_reply_buf_fini(&rep);
+out:
+	free(buf);
+	free(ms);
+	free(bs);
+	free(cs);
+	return err;
+}
+

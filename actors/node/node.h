@@ -55,6 +55,14 @@ typedef struct ais_node {
 	atomic_int exit_code;        /* process exit code once stopping */
 } ais_node;
 
+/* Commits new metadata versions made by an actor of the primary: hands any
+ * of Smap, BMD and config (NULL = unchanged) to the local metasync, which
+ * persists and publishes them and pushes them to every node. Blocks up to
+ * timeout_ms; returns metasync's verdict. */
+ais_err ais_node_meta_commit(ais_node *n, const ais_smap *m,
+    const ais_bmd *b, const ais_cconfig *c, const char *reason,
+    int timeout_ms);
+
 /* Asks the process to shut down in order (as on SIGTERM) with exit `code`;
  * callable from any thread. The first non-zero code wins. */
 void ais_node_shutdown(ais_node *n, int code);
