@@ -603,6 +603,8 @@ static const char ais_cconfig_defaults[] =
     "\"fshc\": {\"test_files\": 4, \"error_limit\": 2, \"io_err_limit\": 10,"
     " \"io_err_time\": \"10s\", \"enabled\": true},"
     "\"auth\": {\"client_auth_required\": false},"
+    "\"s3\": {\"auth_required\": false, \"keys\": {},"
+    " \"region\": \"us-east-1\", \"redirect\": false},"
     "\"keepalivetracker\": {"
     " \"proxy\": {\"name\": \"heartbeat\", \"interval\": \"10s\","
     " \"factor\": 3},"
@@ -873,9 +875,10 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 
 		snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    prefix[0] ? "." : "", k);
-		if (dv == NULL) {
+		if (dv == NULL && strcasecmp(prefix, "s3.keys") != 0) {
 			/* Match keys case-insensitively, as Go's decoder
-			 * matches struct fields. */
+			 * matches struct fields -- except S3 access keys,
+			 * which are data, and case-sensitive. */
 			const char *k2;
 			json_t *v2;
 			json_object_foreach(dst, k2, v2) {
@@ -1111,6 +1114,69 @@ ais_cconfig_norm_decimal(json_t *root, const char *key, uint64_t *out,
 	return AIS_OK;
 }
 
+/* The "s3" section (AIStore-C's own; AIS has none): auth_required and
+ * redirect booleans, region a non-empty string, keys an object mapping each
+ * access key to its secret key, both non-empty strings (the access key also
+ * short enough for SigV4 credentials and free of '/'). Auth without a single
+ * key would refuse every request, so it is refused here. */
+static ais_err
+ais_cconfig_check_s3(json_t *root, char *errbuf, size_t errlen)
+{
+	json_t *s3 = ais_json_get_ci(root, "s3");
+	json_t *keys, *v;
+	const char *k;
+	char shown[96];
+
+	if (!json_is_object(s3)) {
+		ais_json_show(s3, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
+		    "invalid cluster config: s3 %s: expected an object",
+		    shown);
+		return AIS_EINVAL;
+	}
+	v = ais_json_get_ci(s3, "region");
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		ais_json_show(v, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
+		    "invalid cluster config: s3.region %s: must be a "
+		    "non-empty string", shown);
+		return AIS_EINVAL;
+	}
+	keys = ais_json_get_ci(s3, "keys");
+	if (!json_is_object(keys)) {
+		ais_json_show(keys, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
+		    "invalid cluster config: s3.keys %s: expected an object "
+		    "{\"<access key>\": \"<secret key>\"}", shown);
+		return AIS_EINVAL;
+	}
+	json_object_foreach(keys, k, v) {
+		size_t kl = strlen(k);
+		if (kl == 0 || kl > 127 || strchr(k, '/') != NULL) {
+			ais_errbuf_set(errbuf, errlen,
+			    "invalid cluster config: s3.keys: access key "
+			    "\"%.64s\" must be 1 to 127 characters without "
+			    "'/'", k);
+			return AIS_EINVAL;
+		}
+		if (!json_is_string(v) || json_string_length(v) == 0) {
+			/* The secret itself is never echoed. */
+			ais_errbuf_set(errbuf, errlen,
+			    "invalid cluster config: s3.keys.%.64s: the "
+			    "secret key must be a non-empty string", k);
+			return AIS_EINVAL;
+		}
+	}
+	if (json_is_true(ais_json_get_ci(s3, "auth_required")) &&
+	    json_object_size(keys) == 0) {
+		ais_errbuf_set(errbuf, errlen,
+		    "invalid cluster config: s3.auth_required needs at least "
+		    "one access key in s3.keys");
+		return AIS_EINVAL;
+	}
+	return AIS_OK;
+}
+
 static ais_err
 ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
     size_t uuidlen, char *errbuf, size_t errlen)
@@ -1182,6 +1248,10 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 		    "invalid cluster config: versioning.validate_warm_get "
 		    "requires versioning.enabled");
 		return AIS_EINVAL;
+	}
+	err = ais_cconfig_check_s3(root, errbuf, errlen);
+	if (err != AIS_OK) {
+		return err;
 	}
 	err = ais_cconfig_norm_decimal(root, "config_version", &u, errbuf,
 	    errlen);

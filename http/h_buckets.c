@@ -27,13 +27,11 @@
 #include "core/bmd.h"
 #include "core/fqn.h"
 #include "core/jsonx.h"
+#include "http/bck_change.h"
 #include "http/server.h"
 #include "proto/msg.h"
 
 #define HB_JSON      "application/json"
-#define HB_CALL_MS   15000 /* the primary may be pushing to a dead node */
-#define HB_WAIT_MS   2000  /* own BMD catching up after a change */
-#define HB_POLL_MS   5
 #define HB_CNAME_MAX 200
 
 /* The bucket a request addresses. */
@@ -305,45 +303,13 @@ hb_head(http_req *r, const hb_bck *b)
 /* Changes (primary's "buckets" actor) ---------------------------------------
  */
 
-static int64_t
-hb_bmd_version(ais_node *n)
-{
-	ais_bmd *b = ais_node_bmd(n);
-	int64_t v = b ? b->version : 0;
-
-	ais_bmd_rele(b);
-	return v;
-}
-
-/* Until this node has BMD version >= v, or HB_WAIT_MS passed. */
-static void
-hb_wait_bmd(ais_node *n, int64_t v)
-{
-	const struct timespec ts = { 0, HB_POLL_MS * 1000000L };
-
-	for (int i = 0; i < HB_WAIT_MS / HB_POLL_MS; i++) {
-		if (hb_bmd_version(n) >= v) {
-			return;
-		}
-		nanosleep(&ts, NULL);
-	}
-}
-
 static void
 hb_change(
     http_req *r, const hb_bck *b, const char *action, const json_t *value)
 {
 	ais_node *n = r->node;
-	ais_smap *smap;
-	const ais_snode *psn;
-	char url[AIS_URL_MAX + 1] = "";
-	char pid[AIS_ID_MAX + 1] = "";
-	bool local = false;
-	Ais__BckReq rq = AIS__BCK_REQ__INIT;
-	act_reply_buf rep = { 0 };
 	char *vjson = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
+	char ebuf[512];
 	ais_err err;
 
 	if (n->role != AIS_ROLE_PROXY) {
@@ -359,19 +325,6 @@ hb_change(
 		    b->cname, b->provider);
 		return;
 	}
-	smap = ais_node_smap(n);
-	psn = smap ? ais_smap_primary(smap) : NULL;
-	if (psn != NULL) {
-		local = strcmp(psn->id, n->self.id) == 0;
-		snprintf(url, sizeof(url), "%s", psn->ctrl.url);
-		snprintf(pid, sizeof(pid), "%s", psn->id);
-	}
-	ais_smap_rele(smap);
-	if (psn == NULL || n->rt == NULL || (!local && url[0] == '\0')) {
-		http_reply_err(r, 503, "%s %s: primary is not known yet",
-		    action, b->cname);
-		return;
-	}
 	if (value != NULL && !json_is_null(value)) {
 		vjson = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (vjson == NULL) {
@@ -380,52 +333,17 @@ hb_change(
 			return;
 		}
 	}
-	rq.action = (char *) action;
-	rq.provider = (char *) b->provider;
-	rq.ns = (char *) b->ns;
-	rq.name = (char *) b->name;
-	rq.value_json = vjson ? vjson : "";
-	len = ais__bck_req__get_packed_size(&rq);
-	buf = malloc(len ? len : 1);
-	if (buf == NULL) {
-		free(vjson);
-		http_reply_aerr(
-		    r, AIS_ENOMEM, "%s %s: out of memory", action, b->cname);
-		return;
-	}
-	ais__bck_req__pack(&rq, buf);
+	err = http_bck_change(n, b->provider, b->ns, b->name, b->cname, action,
+	    vjson, ebuf, sizeof(ebuf));
 	free(vjson);
-	err = act_call(n->rt, local ? NULL : url, AIS_ACTOR_BUCKETS,
-	    AIS_MSG_BCK_REQ, buf, len, HB_CALL_MS, &rep);
-	free(buf);
+	if (err == AIS_EAGAIN) {
+		http_reply_err(r, 503, "%s", ebuf);
+		return;
+	}
 	if (err != AIS_OK) {
-		http_reply_aerr(r, err,
-		    "%s %s: primary p[%s] did not answer: %s", action,
-		    b->cname, pid, ais_strerror(err));
+		http_reply_aerr(r, err, "%s", ebuf);
 		return;
 	}
-	if (rep.status != AIS_OK) {
-		const char *m
-		    = rep.errmsg ? rep.errmsg : ais_strerror(rep.status);
-		if (rep.status == AIS_EPERM) {
-			/* Our Smap names a primary that no longer is. */
-			http_reply_err(
-			    r, 503, "%s %s: %s; retry", action, b->cname, m);
-		} else {
-			http_reply_aerr(r, rep.status, "%s", m);
-		}
-		act_reply_buf_fini(&rep);
-		return;
-	}
-	Ais__BckResp *resp = ais__bck_resp__unpack(NULL, rep.len, rep.data);
-	act_reply_buf_fini(&rep);
-	if (resp == NULL) {
-		http_reply_err(r, 500, "%s %s: bad reply from primary p[%s]",
-		    action, b->cname, pid);
-		return;
-	}
-	hb_wait_bmd(n, resp->bmd_version);
-	ais__bck_resp__free_unpacked(resp, NULL);
 	http_reply(r, 200, NULL, NULL, 0, NULL);
 }
 

@@ -80,16 +80,23 @@ http_daemon_snode(http_req *r)
 }
 
 /* Secrets never leave the node: auth.signature.key is shown censored, as
- * AIS does on every config GET. */
+ * AIS does on every config GET, and so are the S3 secret keys (s3.keys
+ * maps access key -> secret; the access keys stay visible). */
 static void
 http_daemon_censor(json_t *root)
 {
 	json_t *sig
 	    = json_object_get(json_object_get(root, "auth"), "signature");
 	json_t *key = json_object_get(sig, "key");
+	json_t *s3keys = json_object_get(json_object_get(root, "s3"), "keys");
+	const char *ak;
+	json_t *sk;
 
 	if (json_is_string(key) && json_string_length(key) > 0) {
 		json_object_set_new(sig, "key", json_string(HTTP_CENSORED));
+	}
+	json_object_foreach(s3keys, ak, sk) {
+		json_object_set_new(s3keys, ak, json_string(HTTP_CENSORED));
 	}
 }
 

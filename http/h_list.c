@@ -23,7 +23,7 @@
  * may trail the proxy's by a metasync.
  *
  * Both sides block their HTTP worker thread: the target on its disks, the
- * proxy on the fan-out (bounded by HL_PAGE_TIMEOUT_MS).
+ * proxy on the fan-out (bounded by a minute: lso_fanout.c).
  */
 #include <jansson.h>
 #include <limits.h>
@@ -40,7 +40,6 @@
 #include "http/lso.h"
 #include "http/server.h"
 
-#define HL_PAGE_TIMEOUT_MS 60000
 #define HL_CT_JSON         "application/json"
 #define HL_CT_MSGPACK      "application/msgpack"
 
@@ -208,17 +207,9 @@ hl_bucket_exists(http_req *r, const hl_bck *b)
 static void
 hl_proxy(http_req *r, const hl_bck *b, http_lso_msg *m)
 {
-	char path[AIS_BCK_NAME_MAX + 300];
-	char ns_esc[240];
-	json_t *value;
-	json_t *act;
-	char *body;
-	http_fanout f;
-	http_lso_page *pages = NULL;
-	const http_lso_page **in = NULL;
 	http_lso_page out;
-	static const char *const hdrs[] = { "Accept: " HL_CT_MSGPACK, NULL };
-	ais_err err;
+	char eb[512];
+	int status;
 
 	if (!hl_bucket_exists(r, b)) {
 		return;
@@ -229,92 +220,14 @@ hl_proxy(http_req *r, const hl_bck *b, http_lso_msg *m)
 		ais_xact_id_new(id);
 		snprintf(m->uuid, sizeof(m->uuid), "%s", id);
 	}
-	if (b->ns[0] != '\0'
-	    && http_client_escape(b->ns, ns_esc, sizeof(ns_esc))) {
-		snprintf(path, sizeof(path),
-		    "/v1/buckets/%s?provider=%s&namespace=%s", b->name,
-		    b->provider, ns_esc);
-	} else {
-		snprintf(path, sizeof(path), "/v1/buckets/%s?provider=%s",
-		    b->name, b->provider);
-	}
-	value = http_lso_msg_to_json(m);
-	act = value == NULL ? NULL
-	                    : json_pack("{s:s,s:s,s:o}", "action", "list",
-	                        "name", "", "value", value);
-	body = act == NULL ? NULL : json_dumps(act, JSON_COMPACT);
-	json_decref(act);
-	if (body == NULL) {
-		http_reply_aerr(r, AIS_ENOMEM, "out of memory");
-		return;
-	}
-	err = http_fanout_run(r->node, "GET", path, body, strlen(body), hdrs,
-	    HL_PAGE_TIMEOUT_MS, &f);
-	free(body);
-	if (err != AIS_OK) {
-		http_reply_aerr(r, err, "list %s: %s", b->cname,
-		    err == AIS_EAGAIN ? "cluster map not ready yet"
-		                      : ais_strerror(err));
-		return;
-	}
-	pages = calloc(f.n == 0 ? 1 : f.n, sizeof(*pages));
-	in = calloc(f.n == 0 ? 1 : f.n, sizeof(*in));
-	if (pages == NULL || in == NULL) {
-		http_reply_aerr(r, AIS_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < f.n; i++) {
-		http_creq *q = &f.reqs[i];
-		char why[400];
-
-		http_lso_page_init(&pages[i]);
-		in[i] = &pages[i];
-		if (q->err != AIS_OK || q->status != 200) {
-			http_creq_errmsg(q, why, sizeof(why));
-			AIS_LOGW("AIS-LSO-FANOUT", "list %s: t[%s]: %s",
-			    b->cname, f.smap->targets[i].id, why);
-			if (q->err == AIS_OK && q->status >= 400
-			    && q->status < 500) {
-				http_reply_err(r, q->status, "%s", why);
-			} else {
-				http_reply_err(r, 503,
-				    "list %s: target t[%s] failed: %s",
-				    b->cname, f.smap->targets[i].id, why);
-			}
-			goto out;
-		}
-		err = http_lso_decode_msgpack(q->resp, q->resp_len, &pages[i]);
-		if (err != AIS_OK) {
-			http_reply_aerr(r, AIS_EINTERNAL,
-			    "list %s: bad page from t[%s]: %s", b->cname,
-			    f.smap->targets[i].id, ais_strerror(err));
-			goto out;
-		}
-		http_creq_fini(q); /* the decoded copy is enough */
-	}
 	http_lso_page_init(&out);
-	err = http_lso_merge(in, f.n, m->pagesize, &out);
-	if (err != AIS_OK) {
-		http_lso_page_fini(&out);
-		http_reply_aerr(r, AIS_EINTERNAL,
-		    "list %s: cannot merge the targets' pages: %s", b->cname,
-		    ais_strerror(err));
-		goto out;
+	if (http_lso_cluster_page(r->node, b->provider, b->ns, b->name,
+		b->cname, m, &out, &status, eb, sizeof(eb)) != AIS_OK) {
+		http_reply_err(r, status, "%s", eb);
+	} else {
+		hl_reply_page(r, &out);
 	}
-	snprintf(out.uuid, sizeof(out.uuid), "%s", m->uuid);
-	if (out.n == m->pagesize && out.n > 0) {
-		snprintf(out.token, sizeof(out.token), "%s",
-		    out.ents[out.n - 1].name);
-	}
-	hl_reply_page(r, &out);
 	http_lso_page_fini(&out);
-out:
-	for (size_t i = 0; pages != NULL && i < f.n; i++) {
-		http_lso_page_fini(&pages[i]);
-	}
-	free(pages);
-	free(in);
-	http_fanout_fini(&f);
 }
 
 void

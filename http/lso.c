@@ -123,11 +123,11 @@ http_lso_msg_parse(
 	char props[512];
 	int64_t pagesize = 0;
 	ais_err err;
-	char dummy[1];
+	char discard[1]; /* errors unwanted: write them nowhere */
 
 	if (errbuf == NULL || errlen == 0) {
-		errbuf = dummy;
-		errlen = sizeof(dummy);
+		errbuf = discard;
+		errlen = sizeof(discard);
 	}
 	memset(m, 0, sizeof(*m));
 	if (value != NULL && !json_is_null(value) && !json_is_object(value)) {

@@ -182,4 +182,17 @@ void http_lso_walk_close(http_lso_walk *w); /* accepts NULL */
 ais_err http_lso_tgt_page(const char *const *roots, const char *const *mpaths,
     size_t nroots, const char *tid, const http_lso_msg *m, http_lso_page *out);
 
+/* One merged page of a bucket across every target (lso_fanout.c): the
+ * request m (uuid set by the caller) to each target, pages merged by name,
+ * cut to m->pagesize; out->token = last name iff the page is full. On
+ * failure eb holds one line and *status the HTTP status to answer with
+ * (a target's own 4xx, 503 when a target failed or the map is not ready,
+ * else 500). Blocks on the fan-out (bounded). out: initialized by the
+ * caller. */
+struct ais_node;
+ais_err http_lso_cluster_page(struct ais_node *n, const char *provider,
+    const char *ns, const char *bucket, const char *cname,
+    const http_lso_msg *m, http_lso_page *out, int *status, char *eb,
+    size_t el);
+
 #endif

@@ -161,34 +161,83 @@ http_obj_parse(http_req *r)
 }
 
 bool
-http_obj_bucket(http_req *r, http_obj *o)
+http_obj_set(http_req *r, http_obj *o, const char *provider, const char *ns,
+    const char *bck, const char *name)
 {
-	ais_bmd *bmd = ais_node_bmd(r->node);
+	size_t bl = strlen(bck);
+	size_t nl = strlen(name);
+
+	memset(o, 0, sizeof(*o));
+	http_node_tag(r->node->role, r->node->self.id, o->tag, sizeof(o->tag));
+	o->provider = ais_provider_norm(provider);
+	if (o->provider == NULL) {
+		return false;
+	}
+	if (snprintf(o->ns, sizeof(o->ns), "%s",
+	        ns == NULL || ns[0] == '\0' ? "@#" : ns)
+	    >= (int) sizeof(o->ns)) {
+		return false;
+	}
+	o->bck = http_req_alloc(r, bl + nl + 2);
+	if (o->bck == NULL) {
+		return false;
+	}
+	memcpy(o->bck, bck, bl + 1);
+	o->name = o->bck + bl + 1;
+	memcpy(o->name, name, nl + 1);
+	o->name_len = nl;
+	if (nl > 0) {
+		o->uname_len = ais_uname(o->uname, sizeof(o->uname),
+		    o->provider, o->ns, o->bck, o->name);
+		if (o->uname_len == 0) {
+			return false;
+		}
+		o->digest = ais_hrw_digest(o->uname, o->uname_len);
+	}
+	return true;
+}
+
+ais_err
+http_obj_props(ais_node *n, http_obj *o)
+{
+	ais_bmd *bmd = ais_node_bmd(n);
 	const ais_bck *b;
-	char cname[HTTP_OBJ_UNAME_MAX];
 	ais_err err;
 
 	if (bmd == NULL) {
-		http_reply_err(r, 503, "bucket metadata is not available yet");
-		return false;
+		return AIS_EAGAIN;
 	}
 	b = ais_bmd_get(bmd, o->provider, o->ns, o->bck);
 	if (b == NULL) {
 		ais_bmd_rele(bmd);
-		http_reply_err(r, 404, "bucket \"%s\" does not exist",
-		    http_obj_cname(o, false, cname, sizeof(cname)));
-		return false;
+		return AIS_ENOENT;
 	}
 	err = ais_bprops_view(b->props, &o->props);
 	ais_bmd_rele(bmd);
-	if (err != AIS_OK) {
+	return err == AIS_OK ? AIS_OK : AIS_EINTERNAL;
+}
+
+bool
+http_obj_bucket(http_req *r, http_obj *o)
+{
+	char cname[HTTP_OBJ_UNAME_MAX];
+
+	switch (http_obj_props(r->node, o)) {
+	case AIS_OK:
+		return true;
+	case AIS_EAGAIN:
+		http_reply_err(r, 503, "bucket metadata is not available yet");
+		return false;
+	case AIS_ENOENT:
+		http_reply_err(r, 404, "bucket \"%s\" does not exist",
+		    http_obj_cname(o, false, cname, sizeof(cname)));
+		return false;
+	default:
 		http_reply_aerr(r, AIS_EINTERNAL,
-		    "bucket \"%s\": cannot read its properties: %s",
-		    http_obj_cname(o, false, cname, sizeof(cname)),
-		    ais_strerror(err));
+		    "bucket \"%s\": cannot read its properties",
+		    http_obj_cname(o, false, cname, sizeof(cname)));
 		return false;
 	}
-	return true;
 }
 
 bool

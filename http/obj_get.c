@@ -41,14 +41,41 @@
 
 #define HTTP_ATIME_SLACK_S 60
 
-/* The parts of one object answer. */
-typedef struct http_obj_file {
-	int fd;
-	const ais_mpath *mp;
-	struct stat st;
-	ais_lom_md md;
-	int64_t atime_ns;
-} http_obj_file;
+http_obj_fres
+http_obj_file_load(ais_node *n, const http_obj *o, http_obj_file *f, int *e)
+{
+	ais_err err;
+
+	f->fd = -1;
+	*e = http_obj_open(n, o, &f->fd, &f->mp, &f->st);
+	if (*e == ENOENT) {
+		return HTTP_OBJ_F_MISSING;
+	}
+	if (*e != 0) {
+		return HTTP_OBJ_F_OPEN;
+	}
+	err = ais_lom_load_fd(f->fd, &f->md);
+	if (err != AIS_OK) {
+		close(f->fd);
+		f->fd = -1;
+		*e = (int) err;
+		return err == AIS_ENOENT ? HTTP_OBJ_F_MISSING
+		                         : HTTP_OBJ_F_BADMD;
+	}
+	if (o->props.bid != 0 && f->md.lid != 0 && f->md.lid != o->props.bid) {
+		close(f->fd);
+		f->fd = -1;
+		return HTTP_OBJ_F_MISSING;
+	}
+	if (f->md.size != (int64_t) f->st.st_size) {
+		close(f->fd);
+		f->fd = -1;
+		return HTTP_OBJ_F_BADSIZE;
+	}
+	f->atime_ns = (int64_t) f->st.st_atim.tv_sec * 1000000000LL
+	    + f->st.st_atim.tv_nsec;
+	return HTTP_OBJ_F_OK;
+}
 
 /* Opens o and loads its metadata; answers 404/500 and returns false on
  * failure (fd closed). */
@@ -56,43 +83,28 @@ static bool
 http_obj_file_open(http_req *r, const http_obj *o, http_obj_file *f)
 {
 	char cname[HTTP_OBJ_UNAME_MAX];
-	ais_err err;
 	int e;
 
-	f->fd = -1;
-	e = http_obj_open(r->node, o, &f->fd, &f->mp, &f->st);
-	if (e == ENOENT) {
+	switch (http_obj_file_load(r->node, o, f, &e)) {
+	case HTTP_OBJ_F_OK:
+		return true;
+	case HTTP_OBJ_F_MISSING:
 		http_obj_reply_missing(r, o);
 		return false;
-	}
-	if (e != 0) {
+	case HTTP_OBJ_F_OPEN:
 		http_reply_aerr(r, AIS_ESYS | e, "%s: cannot open %s: %s",
 		    o->tag, http_obj_cname(o, true, cname, sizeof(cname)),
 		    strerror(e));
 		return false;
-	}
-	err = ais_lom_load_fd(f->fd, &f->md);
-	if (err == AIS_ENOENT) {
-		close(f->fd);
-		http_obj_reply_missing(r, o);
-		return false;
-	}
-	if (err != AIS_OK) {
-		close(f->fd);
+	case HTTP_OBJ_F_BADMD:
 		AIS_LOGW("AIS-TGT-LOM-BAD", "%s: metadata of %s: %s", o->tag,
-		    o->uname, ais_strerror(err));
+		    o->uname, ais_strerror((ais_err) e));
 		http_reply_err(r, 500, "%s: %s: corrupted metadata (%s)",
 		    o->tag, http_obj_cname(o, true, cname, sizeof(cname)),
-		    ais_strerror(err));
+		    ais_strerror((ais_err) e));
 		return false;
-	}
-	if (o->props.bid != 0 && f->md.lid != 0 && f->md.lid != o->props.bid) {
-		close(f->fd);
-		http_obj_reply_missing(r, o);
-		return false;
-	}
-	if (f->md.size != (int64_t) f->st.st_size) {
-		close(f->fd);
+	case HTTP_OBJ_F_BADSIZE:
+	default:
 		AIS_LOGW("AIS-TGT-LOM-SIZE",
 		    "%s: %s: size %lld on disk, %lld in "
 		    "metadata",
@@ -104,13 +116,10 @@ http_obj_file_open(http_req *r, const http_obj *o, http_obj_file *f)
 		    (long long) f->st.st_size, (long long) f->md.size);
 		return false;
 	}
-	f->atime_ns = (int64_t) f->st.st_atim.tv_sec * 1000000000LL
-	    + f->st.st_atim.tv_nsec;
-	return true;
 }
 
 /* A read moves atime forward, at most once per slack interval. */
-static void
+void
 http_obj_touch(http_obj_file *f)
 {
 	int64_t now = http_obj_now_ns();

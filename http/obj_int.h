@@ -14,6 +14,7 @@
 #ifndef AIS_HTTP_OBJ_INT_H
 #define AIS_HTTP_OBJ_INT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +22,10 @@
 
 #include "core/bmd.h"
 #include "core/bprops.h"
+#include "core/cksum.h"
 #include "core/fqn.h"
 #include "core/hrw.h"
+#include "core/lom.h"
 #include "http/server.h"
 
 #define HTTP_OBJ_NS_MAX 80 /* namespace uname, as ais_bck.ns */
@@ -55,6 +58,16 @@ http_obj *http_obj_parse(http_req *r);
  * (bucket message the SDKs recognise) or 503 (no BMD yet) and returns false
  * otherwise. */
 bool http_obj_bucket(http_req *r, http_obj *o);
+
+/* The same without a reply, for callers with their own error format (S3):
+ * http_obj_set fills o (tag, provider, namespace, bucket, name, uname,
+ * digest; strings copied into r's arena) and returns false when provider
+ * or name are invalid or out of memory; http_obj_props looks the bucket
+ * up: AIS_OK, AIS_EAGAIN (no BMD yet), AIS_ENOENT (no such bucket) or
+ * AIS_EINTERNAL (unreadable props). ns "" means the global namespace. */
+bool http_obj_set(http_req *r, http_obj *o, const char *provider,
+    const char *ns, const char *bck, const char *name);
+ais_err http_obj_props(ais_node *n, http_obj *o);
 
 /* Validates the object name (spec section 0.2); answers 400 on failure. */
 bool http_obj_name_ok(http_req *r, const http_obj *o, bool trailing_slash_ok);
@@ -95,6 +108,81 @@ const ais_mpath *http_obj_mpath(ais_node *n, const http_obj *o);
 /* mkdir -p of the directory that contains `path` (path itself is not
  * created). 0 or errno. */
 int http_obj_mkdir_parent(const char *path);
+
+/* Removes o's file from every mountpath of n (a misplaced copy would be
+ * served again otherwise). 0 with *removed = how many, or an errno. */
+int http_obj_remove(ais_node *n, const http_obj *o, size_t *removed);
+
+/* An opened object for reading (obj_get.c): its file, metadata and
+ * stat, loaded together from one fd. */
+typedef struct http_obj_file {
+	int fd;
+	const ais_mpath *mp;
+	struct stat st;
+	ais_lom_md md;
+	int64_t atime_ns;
+} http_obj_file;
+
+typedef enum http_obj_fres {
+	HTTP_OBJ_F_OK = 0,
+	HTTP_OBJ_F_MISSING, /* no such object (or a stale incarnation's) */
+	HTTP_OBJ_F_OPEN,    /* open failed: errno in *e */
+	HTTP_OBJ_F_BADMD,   /* metadata unreadable: ais_err in *e */
+	HTTP_OBJ_F_BADSIZE, /* file size differs from the metadata's */
+} http_obj_fres;
+
+/* Opens o and loads its metadata without answering; on anything but
+ * HTTP_OBJ_F_OK no fd is left open (for F_BADSIZE, f->st and f->md still
+ * tell the sizes). Blocks on disk. */
+http_obj_fres http_obj_file_load(
+    ais_node *n, const http_obj *o, http_obj_file *f, int *e);
+/* A read moves atime forward, at most once per minute. */
+void http_obj_touch(http_obj_file *f);
+
+/* The PUT engine (obj_put.c), shared by the native PUT and S3's
+ * PutObject/CopyObject: a work file on the object's HRW mountpath that
+ * receives the data and the checksums computed over it, then metadata and
+ * an atomic rename into place. Lives in the request arena (or on a
+ * stack). */
+typedef struct http_put {
+	http_obj *o;
+	const ais_mpath *mp;
+	int fd;
+	char wfqn[PATH_MAX]; /* the work file */
+	ais_cksum ck;        /* what gets stored */
+	ais_cksum ck2;       /* the client's type, when it differs */
+	bool ck2_on;
+	ais_cksum md5; /* S3 ETag when ck is not md5 */
+	bool md5_on;
+	bool want_md5;            /* open: an MD5 is wanted (S3) */
+	ais_cksum_type want_type; /* client's Ais-Checksum-Type, or NONE */
+	char want[AIS_CKSUM_HEX_MAX];
+	uint64_t expect; /* Content-Length; UINT64_MAX = chunked */
+	uint64_t got;    /* bytes written */
+	int werr;        /* first write errno */
+	bool custom_bad;
+	int64_t now;   /* store: the PUT's time (ns) */
+	ais_lom_md md; /* custom collected at begin */
+} http_put;
+
+/* Creates the work file of p->o (p zeroed except o, want_type, want_md5
+ * and md's custom) and starts the checksums: the bucket's type, else the
+ * client's; a second hasher for the client's type and one for MD5 when
+ * needed. 0 or an errno (ENODEV: no mountpaths; nothing left behind). */
+int http_put_start(http_put *p, ais_node *n);
+/* Writes and hashes len bytes; false (p->werr set) on a write error. */
+bool http_put_write(http_put *p, const char *data, size_t len);
+/* Finishes the checksums: the stored one into p->md.cksum_value, the
+ * client's into got2 ("" if no second hasher), the MD5 hex into md5 (""
+ * unless wanted). */
+void http_put_sums(http_put *p, char got2[AIS_CKSUM_HEX_MAX],
+    char md5[AIS_CKSUM_HEX_MAX]);
+/* Steps 2-3 of obj_put.c's comment: fsync if the bucket wants it, atime,
+ * size, bucket ID, version; xattr, rename into place; closes the file.
+ * 0 or an errno; on failure the caller discards. */
+int http_put_store(http_put *p);
+/* Removes the work file and frees the checksums. Idempotent. */
+void http_put_discard(http_put *p);
 
 /* Handlers by method, called by http_h_objects on the right role and call
  * (early or with the body). */

@@ -46,27 +46,9 @@
 #include "http/obj_int.h"
 #include "http/reply.h"
 
-/* One PUT in flight; in the request arena. */
-typedef struct http_put {
-	http_obj *o;
-	const ais_mpath *mp;
-	int fd;
-	char wfqn[PATH_MAX]; /* the work file */
-	ais_cksum ck;        /* what gets stored */
-	ais_cksum ck2;       /* the client's type, when it differs */
-	bool ck2_on;
-	ais_cksum_type want_type; /* client's Ais-Checksum-Type, or NONE */
-	char want[AIS_CKSUM_HEX_MAX];
-	uint64_t expect; /* Content-Length; UINT64_MAX = chunked */
-	uint64_t got;    /* bytes written */
-	int werr;        /* first write errno */
-	bool custom_bad;
-	ais_lom_md md; /* custom collected at begin */
-} http_put;
-
 static atomic_uint_fast64_t http_put_seq;
 
-static void
+void
 http_put_discard(http_put *p)
 {
 	if (p->fd >= 0) {
@@ -80,12 +62,12 @@ http_put_discard(http_put *p)
 	p->wfqn[0] = '\0';
 	ais_cksum_fini(&p->ck);
 	ais_cksum_fini(&p->ck2);
+	ais_cksum_fini(&p->md5);
 }
 
-static bool
-http_put_chunk(void *arg, const char *data, size_t len)
+bool
+http_put_write(http_put *p, const char *data, size_t len)
 {
-	http_put *p = arg;
 	size_t off = 0;
 
 	while (off < len) {
@@ -96,7 +78,7 @@ http_put_chunk(void *arg, const char *data, size_t len)
 				continue;
 			}
 			p->werr = errno;
-			return false; /* the rest is drained, end() answers */
+			return false;
 		}
 		off += (size_t) n;
 	}
@@ -104,8 +86,18 @@ http_put_chunk(void *arg, const char *data, size_t len)
 	if (p->ck2_on) {
 		ais_cksum_update(&p->ck2, data, len);
 	}
+	if (p->md5_on) {
+		ais_cksum_update(&p->md5, data, len);
+	}
 	p->got += len;
 	return true;
+}
+
+static bool
+http_put_chunk(void *arg, const char *data, size_t len)
+{
+	/* false: the rest is drained, end() answers */
+	return http_put_write(arg, data, len);
 }
 
 static void
@@ -184,16 +176,68 @@ out:
 	return e;
 }
 
+void
+http_put_sums(http_put *p, char got2[AIS_CKSUM_HEX_MAX],
+    char md5[AIS_CKSUM_HEX_MAX])
+{
+	ais_cksum_final(&p->ck, p->md.cksum_value);
+	got2[0] = '\0';
+	if (p->ck2_on) {
+		ais_cksum_final(&p->ck2, got2);
+	}
+	md5[0] = '\0';
+	if (p->md5_on) {
+		ais_cksum_final(&p->md5, md5);
+	} else if (p->want_md5) {
+		memcpy(md5, p->md.cksum_value, strlen(p->md.cksum_value) + 1);
+	}
+}
+
+int
+http_put_store(http_put *p)
+{
+	http_obj *o = p->o;
+	char fqn[PATH_MAX];
+	struct timespec ts[2];
+	int e;
+
+	if ((o->props.features & AIS_FEAT_FSYNC_PUT) != 0
+	    && fsync(p->fd) != 0) {
+		return errno;
+	}
+	p->now = http_obj_now_ns();
+	ts[0].tv_sec = (time_t) (p->now / 1000000000LL);
+	ts[0].tv_nsec = (long) (p->now % 1000000000LL);
+	ts[1].tv_sec = 0;
+	ts[1].tv_nsec = UTIME_OMIT;
+	(void) futimens(p->fd, ts); /* atime = end of the PUT, as AIS */
+	p->md.size = (int64_t) p->got;
+	p->md.lid = o->props.bid;
+	if (!http_obj_fqn(o, p->mp, AIS_CT_OBJ, fqn, sizeof(fqn))) {
+		return ENAMETOOLONG;
+	}
+	e = http_put_commit(p, fqn);
+	if (e != 0) {
+		return e;
+	}
+	if (close(p->fd) != 0) {
+		AIS_LOGW("AIS-TGT-PUT-CLOSE", "%s: close %s: %s", o->tag, fqn,
+		    strerror(errno));
+	}
+	p->fd = -1;
+	ais_cksum_fini(&p->ck2);
+	ais_cksum_fini(&p->md5);
+	return 0;
+}
+
 static void
 http_put_end(void *arg, http_req *r, uint64_t total)
 {
 	http_put *p = arg;
 	http_obj *o = p->o;
 	char cname[HTTP_OBJ_UNAME_MAX];
-	char fqn[PATH_MAX];
 	char got2[AIS_CKSUM_HEX_MAX];
-	int64_t now;
-	struct timespec ts[2];
+	char md5[AIS_CKSUM_HEX_MAX];
 	http_hdrs h;
 	int e;
 
@@ -211,11 +255,7 @@ http_put_end(void *arg, http_req *r, uint64_t total)
 		    o->tag, cname, total, p->expect);
 		return;
 	}
-	ais_cksum_final(&p->ck, p->md.cksum_value);
-	got2[0] = '\0';
-	if (p->ck2_on) {
-		ais_cksum_final(&p->ck2, got2);
-	}
+	http_put_sums(p, got2, md5);
 	if (p->want_type != AIS_CKSUM_NONE) {
 		const char *got = p->ck2_on ? got2 : p->md.cksum_value;
 
@@ -228,34 +268,10 @@ http_put_end(void *arg, http_req *r, uint64_t total)
 			return;
 		}
 	}
-	if ((o->props.features & AIS_FEAT_FSYNC_PUT) != 0
-	    && fsync(p->fd) != 0) {
-		e = errno;
-		goto fail_sys;
-	}
-	now = http_obj_now_ns();
-	ts[0].tv_sec = (time_t) (now / 1000000000LL);
-	ts[0].tv_nsec = (long) (now % 1000000000LL);
-	ts[1].tv_sec = 0;
-	ts[1].tv_nsec = UTIME_OMIT;
-	(void) futimens(p->fd, ts); /* atime = end of the PUT, as AIS */
-	p->md.size = (int64_t) p->got;
-	p->md.lid = o->props.bid;
-	if (!http_obj_fqn(o, p->mp, AIS_CT_OBJ, fqn, sizeof(fqn))) {
-		e = ENAMETOOLONG;
-		goto fail_sys;
-	}
-	e = http_put_commit(p, fqn);
+	e = http_put_store(p);
 	if (e != 0) {
 		goto fail_sys;
 	}
-	if (close(p->fd) != 0) {
-		AIS_LOGW("AIS-TGT-PUT-CLOSE", "%s: close %s: %s", o->tag, fqn,
-		    strerror(errno));
-	}
-	p->fd = -1;
-	ais_cksum_fini(&p->ck2);
-
 	http_hdrs_init(&h);
 	if (p->md.cksum_type != AIS_CKSUM_NONE) {
 		http_hdrs_add(&h, "Ais-Checksum-Type",
@@ -265,7 +281,7 @@ http_put_end(void *arg, http_req *r, uint64_t total)
 	if (p->md.version[0] != '\0') {
 		http_hdrs_add(&h, "Ais-Version", p->md.version);
 	}
-	http_hdrs_addf(&h, "Ais-Atime", "%lld", (long long) now);
+	http_hdrs_addf(&h, "Ais-Atime", "%lld", (long long) p->now);
 	http_reply(r, 200, NULL, NULL, 0, h.kv);
 	return;
 
@@ -372,6 +388,50 @@ http_put_open(http_put *p)
 	return EEXIST;
 }
 
+int
+http_put_start(http_put *p, ais_node *n)
+{
+	ais_cksum_type store;
+	ais_err err;
+	int e;
+
+	p->fd = -1;
+	/* Store the bucket's checksum type; with none configured, keep the
+	 * client's (verified) one. xxhash and xxhash2 are the same digest,
+	 * so only a really different type needs a second hasher. */
+	store = p->o->props.cksum;
+	if (store == AIS_CKSUM_NONE) {
+		store = p->want_type;
+	}
+	p->md.cksum_type = store;
+	p->ck2_on = p->want_type != AIS_CKSUM_NONE && p->want_type != store
+	    && !((p->want_type == AIS_CKSUM_XXHASH
+	             || p->want_type == AIS_CKSUM_XXHASH2)
+	        && (store == AIS_CKSUM_XXHASH || store == AIS_CKSUM_XXHASH2));
+	p->md5_on = p->want_md5 && store != AIS_CKSUM_MD5;
+	p->mp = http_obj_mpath(n, p->o);
+	if (p->mp == NULL) {
+		return ENODEV;
+	}
+	err = ais_cksum_init(&p->ck, store);
+	if (err == AIS_OK && p->ck2_on) {
+		err = ais_cksum_init(&p->ck2, p->want_type);
+	}
+	if (err == AIS_OK && p->md5_on) {
+		err = ais_cksum_init(&p->md5, AIS_CKSUM_MD5);
+	}
+	if (err == AIS_OK) {
+		e = http_put_open(p);
+	} else {
+		e = err == AIS_ENOMEM ? ENOMEM : EINVAL;
+	}
+	if (e != 0) {
+		p->wfqn[0] = '\0';
+		http_put_discard(p);
+	}
+	return e;
+}
+
 void
 http_obj_put_begin(http_req *r, http_obj *o)
 {
@@ -379,7 +439,6 @@ http_obj_put_begin(http_req *r, http_obj *o)
 	const char *v;
 	const char *ct;
 	const char *cv;
-	ais_cksum_type store;
 	ais_err err;
 	int e;
 
@@ -437,39 +496,14 @@ http_obj_put_begin(http_req *r, http_obj *o)
 		    o->tag, r->url_path, AIS_LOM_CUSTOM_MAX);
 		return;
 	}
-	/* Store the bucket's checksum type; with none configured, keep the
-	 * client's (verified) one. xxhash and xxhash2 are the same digest,
-	 * so only a really different type needs a second hasher. */
-	store = o->props.cksum;
-	if (store == AIS_CKSUM_NONE) {
-		store = p->want_type;
-	}
-	p->md.cksum_type = store;
-	p->ck2_on = p->want_type != AIS_CKSUM_NONE && p->want_type != store
-	    && !((p->want_type == AIS_CKSUM_XXHASH
-	             || p->want_type == AIS_CKSUM_XXHASH2)
-	        && (store == AIS_CKSUM_XXHASH || store == AIS_CKSUM_XXHASH2));
-	p->mp = http_obj_mpath(r->node, o);
-	if (p->mp == NULL) {
-		http_reply_err(r, 503, "%s: no mountpaths", o->tag);
-		return;
-	}
-	err = ais_cksum_init(&p->ck, store);
-	if (err == AIS_OK && p->ck2_on) {
-		err = ais_cksum_init(&p->ck2, p->want_type);
-	}
-	if (err != AIS_OK) {
-		ais_cksum_fini(&p->ck);
-		http_reply_aerr(
-		    r, err, "%s: checksum: %s", o->tag, ais_strerror(err));
-		return;
-	}
-	e = http_put_open(p);
+	e = http_put_start(p, r->node);
 	if (e != 0) {
 		char cname[HTTP_OBJ_UNAME_MAX];
 
-		ais_cksum_fini(&p->ck);
-		ais_cksum_fini(&p->ck2);
+		if (e == ENODEV) {
+			http_reply_err(r, 503, "%s: no mountpaths", o->tag);
+			return;
+		}
 		AIS_LOGE("AIS-TGT-PUT-FAIL", "%s: create work file for %s: %s",
 		    o->tag, o->uname, strerror(e));
 		http_reply_err(r, e == ENOSPC || e == EDQUOT ? 507 : 500,
@@ -490,9 +524,9 @@ void
 http_obj_delete(http_req *r, http_obj *o)
 {
 	char action[64];
-	char fqn[PATH_MAX];
 	char cname[HTTP_OBJ_UNAME_MAX];
 	size_t removed = 0;
+	int e;
 
 	if (!http_obj_need_marker(r, o) || !http_obj_bucket(r, o)
 	    || !http_obj_name_ok(r, o, false)
@@ -506,29 +540,39 @@ http_obj_delete(http_req *r, http_obj *o)
 		    action, http_obj_cname(o, true, cname, sizeof(cname)));
 		return;
 	}
-	/* Every mountpath: a misplaced copy left on another one would
-	 * otherwise be served again (http_obj_open falls back to it). */
-	for (size_t i = 0; i < r->node->nmpaths; i++) {
-		if (!http_obj_fqn(o, &r->node->mpaths[i], AIS_CT_OBJ, fqn,
-		        sizeof(fqn))) {
-			continue;
-		}
-		if (unlink(fqn) == 0) {
-			removed++;
-		} else if (errno != ENOENT && errno != ENOTDIR
-		    && errno != EISDIR) {
-			int e = errno;
-
-			http_reply_aerr(r, AIS_ESYS | e,
-			    "%s: failed to delete %s: %s", o->tag,
-			    http_obj_cname(o, true, cname, sizeof(cname)),
-			    strerror(e));
-			return;
-		}
+	e = http_obj_remove(r->node, o, &removed);
+	if (e != 0) {
+		http_reply_aerr(r, AIS_ESYS | e, "%s: failed to delete %s: %s",
+		    o->tag, http_obj_cname(o, true, cname, sizeof(cname)),
+		    strerror(e));
+		return;
 	}
 	if (removed > 0) {
 		http_reply(r, 200, NULL, NULL, 0, NULL);
 		return;
 	}
 	http_obj_reply_missing(r, o);
+}
+
+int
+http_obj_remove(ais_node *n, const http_obj *o, size_t *removed)
+{
+	char fqn[PATH_MAX];
+
+	*removed = 0;
+	/* Every mountpath: a misplaced copy left on another one would
+	 * otherwise be served again (http_obj_open falls back to it). */
+	for (size_t i = 0; i < n->nmpaths; i++) {
+		if (!http_obj_fqn(o, &n->mpaths[i], AIS_CT_OBJ, fqn,
+		        sizeof(fqn))) {
+			continue;
+		}
+		if (unlink(fqn) == 0) {
+			(*removed)++;
+		} else if (errno != ENOENT && errno != ENOTDIR
+		    && errno != EISDIR) {
+			return errno;
+		}
+	}
+	return 0;
 }

@@ -77,6 +77,9 @@ void http_h_buckets(http_req *r);
 /* /v1/objects (h_objects.c): the object data path (targets) and redirects
  * (proxies). */
 void http_h_objects(http_req *r);
+/* /s3 and /s3/... (http/s3/s3.c): the S3 API. Gets the early call, like
+ * objects, so object PUTs can stream. */
+void http_h_s3(http_req *r);
 /* /v1/xactions (h_jobs.c): intra-cluster job start/status on targets. */
 void http_h_xactions(http_req *r);
 /* GET /v1/buckets/<b> with a list action (h_list.c), on proxies (fan-out

@@ -431,6 +431,77 @@ http_reply_fd(http_req *r, int status, const char *ctype, int fd, uint64_t off,
 	http_queue(c, status, resp);
 }
 
+/* A streamed answer's producer, as MHD's content reader sees it. */
+typedef struct http_stream {
+	http_stream_read read;
+	void (*free_cb)(void *arg);
+	void *arg;
+} http_stream;
+
+/* Body pieces handed to MHD per read call: the size of the buffer MHD
+ * allocates for a callback response. */
+#define HTTP_STREAM_BLOCK (64u * 1024u)
+
+static ssize_t
+http_stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	http_stream *st = cls;
+	long n = st->read(st->arg, pos, buf, max);
+
+	if (n > 0) {
+		return (ssize_t) n;
+	}
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+	              : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+http_stream_free(void *cls)
+{
+	http_stream *st = cls;
+
+	if (st->free_cb != NULL) {
+		st->free_cb(st->arg);
+	}
+	free(st);
+}
+
+void
+http_reply_stream(http_req *r, int status, const char *ctype, int64_t len,
+    http_stream_read read, void (*free_cb)(void *arg), void *arg,
+    const char *const *hdrs)
+{
+	http_ctx *c = http_ctx_of(r);
+	struct MHD_Response *resp = NULL;
+	http_stream *st = malloc(sizeof(*st));
+
+	if (st == NULL) {
+		if (free_cb != NULL) {
+			free_cb(arg);
+		}
+		http_queue(c, status, NULL);
+		return;
+	}
+	st->read = read;
+	st->free_cb = free_cb;
+	st->arg = arg;
+	/* MHD calls http_stream_free when the response is destroyed (not
+	 * when creating it fails: then it is ours). */
+	resp = MHD_create_response_from_callback(
+	    len < 0 ? MHD_SIZE_UNKNOWN : (uint64_t) len, HTTP_STREAM_BLOCK,
+	    http_stream_reader, st, http_stream_free);
+	if (resp == NULL) {
+		http_stream_free(st);
+	} else {
+		if (ctype != NULL) {
+			MHD_add_response_header(
+			    resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+		}
+		http_resp_headers(resp, hdrs);
+	}
+	http_queue(c, status, resp);
+}
+
 ais_err
 http_req_set_sink(http_req *r, const http_sink *sink, void *arg)
 {
@@ -474,6 +545,37 @@ http_req_header_each(http_req *r, const char *name,
 
 	(void) MHD_get_connection_values(
 	    http_ctx_of(r)->conn, MHD_HEADER_KIND, http_hdr_iter_cb, &it);
+	return it.n;
+}
+
+typedef struct http_hdr_all {
+	void (*fn)(void *arg, const char *name, const char *value);
+	void *arg;
+	size_t n;
+} http_hdr_all;
+
+static enum MHD_Result
+http_hdr_all_cb(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	http_hdr_all *it = cls;
+
+	(void) kind;
+	if (key != NULL) {
+		it->n++;
+		it->fn(it->arg, key, value == NULL ? "" : value);
+	}
+	return MHD_YES;
+}
+
+size_t
+http_req_header_all(http_req *r,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	http_hdr_all it = { .fn = fn, .arg = arg, .n = 0 };
+
+	(void) MHD_get_connection_values(
+	    http_ctx_of(r)->conn, MHD_HEADER_KIND, http_hdr_all_cb, &it);
 	return it.n;
 }
 
@@ -557,7 +659,7 @@ http_ctx_hold_ok(http_ctx *c)
 static bool
 http_route_early(const http_route *rt)
 {
-	return rt->handler == http_h_objects;
+	return rt->handler == http_h_objects || rt->handler == http_h_s3;
 }
 
 /* Headers are in: parse the target, route, and answer what can be answered

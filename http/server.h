@@ -157,6 +157,28 @@ typedef struct http_sink {
  * request arena). AIS_EINVAL when called at the wrong time. */
 ais_err http_req_set_sink(http_req *r, const http_sink *sink, void *arg);
 
+/* Answers with a body produced on demand: MHD calls read(arg, pos, buf,
+ * max) on the worker thread whenever the socket can take more, and read
+ * returns how many bytes (1..max) it put into buf at body offset pos, 0 at
+ * the end of the body, or -1 on an error (the connection is then closed, so
+ * the client sees a short body). len is the body length (Content-Length),
+ * or -1 if unknown (HTTP/1.1 chunked, ended by read returning 0). read may
+ * block, briefly: it holds the worker thread (see the file comment of
+ * server.c). HEAD sends the headers only, with Content-Length = len when
+ * known, and never calls read. Takes ownership of arg in every case:
+ * free_cb(arg) (may be NULL) runs exactly once, when the answer is done or
+ * could not be made. ctype and hdrs as for http_reply. */
+typedef long (*http_stream_read)(
+    void *arg, uint64_t pos, char *buf, size_t max);
+void http_reply_stream(http_req *r, int status, const char *ctype,
+    int64_t len, http_stream_read read, void (*free_cb)(void *arg),
+    void *arg, const char *const *hdrs);
+
+/* Calls fn(arg, name, value) for every request header, in the order sent.
+ * Borrowed for the duration of the call. Returns how many there were. */
+size_t http_req_header_all(http_req *r,
+    void (*fn)(void *arg, const char *name, const char *value), void *arg);
+
 /* Calls fn(arg, value) for every value of request header `name`
  * (case-insensitive), in the order sent; returns how many there were.
  * Values are borrowed for the duration of the call. */

@@ -145,12 +145,20 @@ EOF
 }
 
 # node_args NAME: the aisnode command line of a node, one word per line.
+# AIS_CONFIG_JSON (optional): a plain cluster config (JSON, e.g.
+# '{"s3": {"auth_required": true, ...}}'), written to
+# $AIS_TMP/cluster_config.json and passed as -config=<file> to every node
+# started; a node that already has a persisted config keeps that one.
 node_args() {
 	local dir purl
 	dir=$(node_dir "$1")
 	purl=$(node_file "$1" primary_url)
 	printf '%s\n' "$AISNODE" -role="$(node_file "$1" role)" -local_config="$dir/local.json"
 	[ -z "$purl" ] || printf '%s\n' -primary_url="$purl"
+	if [ -n "${AIS_CONFIG_JSON:-}" ]; then
+		printf '%s\n' "$AIS_CONFIG_JSON" >"$AIS_TMP/cluster_config.json"
+		printf '%s\n' -config="$AIS_TMP/cluster_config.json"
+	fi
 }
 
 # node_launch NAME [EXTRA FLAGS...]: start in the background (a child of the
