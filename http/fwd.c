@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define HTTP_FWD_RBUF (16u * 1024u)
+#define HTTP_FWD_RBUF     (16u * 1024u)
 #define HTTP_FWD_LINE_MAX 1024 /* chunk-size and trailer lines */
 
 typedef enum http_fwd_body {
@@ -57,8 +57,8 @@ struct http_fwd {
 
 /* "http://host:port[/...]" -> host, port. */
 static bool
-http_fwd_parse_url(const char *url, char *host, size_t hlen, char *port,
-    size_t plen)
+http_fwd_parse_url(
+    const char *url, char *host, size_t hlen, char *port, size_t plen)
 {
 	const char *p = url;
 	const char *h;
@@ -409,7 +409,8 @@ http_fwd_read_one_head(http_fwd *f)
 		}
 		c = f->rbuf[f->rpos++];
 		if (c == '\n'
-		    && (f->head_len == 0 || f->head[f->head_len - 1] != '\r')) {
+		    && (f->head_len == 0
+		        || f->head[f->head_len - 1] != '\r')) {
 			/* bare LF: normalize to CRLF for the parser */
 			if (f->head_len + 2 > cap) {
 				return AIS_EPROTO;

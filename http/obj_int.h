@@ -175,8 +175,8 @@ bool http_put_write(http_put *p, const char *data, size_t len);
 /* Finishes the checksums: the stored one into p->md.cksum_value, the
  * client's into got2 ("" if no second hasher), the MD5 hex into md5 (""
  * unless wanted). */
-void http_put_sums(http_put *p, char got2[AIS_CKSUM_HEX_MAX],
-    char md5[AIS_CKSUM_HEX_MAX]);
+void http_put_sums(
+    http_put *p, char got2[AIS_CKSUM_HEX_MAX], char md5[AIS_CKSUM_HEX_MAX]);
 /* Steps 2-3 of obj_put.c's comment: fsync if the bucket wants it, atime,
  * size, bucket ID, version; xattr, rename into place; closes the file.
  * 0 or an errno; on failure the caller discards. */

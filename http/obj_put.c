@@ -177,8 +177,8 @@ out:
 }
 
 void
-http_put_sums(http_put *p, char got2[AIS_CKSUM_HEX_MAX],
-    char md5[AIS_CKSUM_HEX_MAX])
+http_put_sums(
+    http_put *p, char got2[AIS_CKSUM_HEX_MAX], char md5[AIS_CKSUM_HEX_MAX])
 {
 	ais_cksum_final(&p->ck, p->md.cksum_value);
 	got2[0] = '\0';
@@ -563,8 +563,8 @@ http_obj_remove(ais_node *n, const http_obj *o, size_t *removed)
 	/* Every mountpath: a misplaced copy left on another one would
 	 * otherwise be served again (http_obj_open falls back to it). */
 	for (size_t i = 0; i < n->nmpaths; i++) {
-		if (!http_obj_fqn(o, &n->mpaths[i], AIS_CT_OBJ, fqn,
-		        sizeof(fqn))) {
+		if (!http_obj_fqn(
+		        o, &n->mpaths[i], AIS_CT_OBJ, fqn, sizeof(fqn))) {
 			continue;
 		}
 		if (unlink(fqn) == 0) {

@@ -170,9 +170,9 @@ ais_err http_req_set_sink(http_req *r, const http_sink *sink, void *arg);
  * could not be made. ctype and hdrs as for http_reply. */
 typedef long (*http_stream_read)(
     void *arg, uint64_t pos, char *buf, size_t max);
-void http_reply_stream(http_req *r, int status, const char *ctype,
-    int64_t len, http_stream_read read, void (*free_cb)(void *arg),
-    void *arg, const char *const *hdrs);
+void http_reply_stream(http_req *r, int status, const char *ctype, int64_t len,
+    http_stream_read read, void (*free_cb)(void *arg), void *arg,
+    const char *const *hdrs);
 
 /* Calls fn(arg, name, value) for every request header, in the order sent.
  * Borrowed for the duration of the call. Returns how many there were. */

@@ -128,8 +128,7 @@ s3_ach_chunk_end(s3_ach *d, const s3_ach_cb *cb, void *arg)
 }
 
 bool
-s3_ach_feed(
-    s3_ach *d, const char *p, size_t n, const s3_ach_cb *cb, void *arg)
+s3_ach_feed(s3_ach *d, const char *p, size_t n, const s3_ach_cb *cb, void *arg)
 {
 	size_t i = 0;
 
@@ -196,7 +195,8 @@ s3_ach_feed(
 			break;
 		case S3_ACH_DATA_LF:
 			if (p[i++] != '\n') {
-				return s3_ach_fail(d, "no CRLF after chunk data");
+				return s3_ach_fail(
+				    d, "no CRLF after chunk data");
 			}
 			if (!s3_ach_chunk_end(d, cb, arg)) {
 				return false;

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define S3_ACH_LINE_MAX 512 /* longest size or trailer line accepted */
-#define S3_ACH_SIG_LEN 64   /* hex SHA-256 HMAC */
+#define S3_ACH_SIG_LEN  64  /* hex SHA-256 HMAC */
 
 typedef enum s3_ach_state {
 	S3_ACH_SIZE = 0, /* reading a chunk-size line */
@@ -61,8 +61,8 @@ void s3_ach_init(s3_ach *d);
 /* Decodes n more bytes of the body. false on malformed input (d->err says
  * why, d->state is S3_ACH_ERR) or when a callback returned false
  * (d->stopped); the decoder then refuses everything after. */
-bool s3_ach_feed(s3_ach *d, const char *p, size_t n, const s3_ach_cb *cb,
-    void *arg);
+bool s3_ach_feed(
+    s3_ach *d, const char *p, size_t n, const s3_ach_cb *cb, void *arg);
 /* The body ended here: true if it was complete (the final empty line, or
  * the body stopped right after the zero chunk's line -- some clients omit
  * the last CRLF). */

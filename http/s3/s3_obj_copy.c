@@ -32,14 +32,14 @@
 #include "http/httpc.h"
 #include "http/s3/s3_obj_int.h"
 
-#define S3_COPY_BUF (256u * 1024u)
+#define S3_COPY_BUF        (256u * 1024u)
 #define S3_COPY_CONNECT_MS 5000
-#define S3_COPY_IO_MS 120000
+#define S3_COPY_IO_MS      120000
 
 typedef struct s3_copy {
 	http_obj_file src;
 	http_obj *dst;
-	ais_lom_md md; /* destination's custom metadata */
+	ais_lom_md md;              /* destination's custom metadata */
 	char etag[S3_OBJ_ETAG_MAX]; /* "" until known */
 	char *buf;
 	int64_t mtime_ns;
@@ -48,8 +48,8 @@ typedef struct s3_copy {
 /* Reads the whole source through fn (pieces of up to S3_COPY_BUF). 0 or
  * errno. */
 static int
-s3_copy_read(s3_copy *c, bool (*fn)(void *arg, const char *p, size_t n),
-    void *arg)
+s3_copy_read(
+    s3_copy *c, bool (*fn)(void *arg, const char *p, size_t n), void *arg)
 {
 	uint64_t off = 0;
 	uint64_t size = (uint64_t) c->src.st.st_size;
@@ -76,7 +76,7 @@ s3_copy_read(s3_copy *c, bool (*fn)(void *arg, const char *p, size_t n),
 	return 0;
 }
 
-/* Local ---------------------------------------------------------------------- */
+/* Local ------------------------------------------------------------------- */
 
 static bool
 s3_copy_put_write(void *arg, const char *p, size_t n)
@@ -129,7 +129,7 @@ s3_copy_local(http_req *r, s3_copy *c)
 	return 0;
 }
 
-/* Remote --------------------------------------------------------------------- */
+/* Remote ------------------------------------------------------------------ */
 
 static bool
 s3_copy_md5_update(void *arg, const char *p, size_t n)
@@ -277,7 +277,7 @@ s3_copy_remote(http_req *r, s3_copy *c, const char *url, int *status)
 	return 0;
 }
 
-/* Entry ---------------------------------------------------------------------- */
+/* Entry ------------------------------------------------------------------- */
 
 /* Where dst lives: true with url = "" for this target, else its URL. */
 static bool
@@ -315,8 +315,8 @@ s3_copy_custom(s3_copy *c, bool replace)
 		}
 	}
 	if (c->etag[0] == '\0' && c->src.md.cksum_type == AIS_CKSUM_MD5) {
-		snprintf(c->etag, sizeof(c->etag), "%s",
-		    c->src.md.cksum_value);
+		snprintf(
+		    c->etag, sizeof(c->etag), "%s", c->src.md.cksum_value);
 	}
 	if (!replace) {
 		c->md.custom_len = c->src.md.custom_len;
@@ -345,10 +345,10 @@ s3_obj_copy(http_req *r, s3_req *q, http_obj *dst)
 	int e;
 
 	(void) q;
-	if (hdr == NULL || !s3_obj_copy_source(hdr, sb, sizeof(sb), sk,
-	                       sizeof(sk))) {
-		s3_reply_err(r, 400, "InvalidArgument",
-		    "invalid x-amz-copy-source");
+	if (hdr == NULL
+	    || !s3_obj_copy_source(hdr, sb, sizeof(sb), sk, sizeof(sk))) {
+		s3_reply_err(
+		    r, 400, "InvalidArgument", "invalid x-amz-copy-source");
 		return;
 	}
 	if (dir != NULL && strcasecmp(dir, "COPY") != 0
@@ -379,7 +379,8 @@ s3_obj_copy(http_req *r, s3_req *q, http_obj *dst)
 	}
 	if (!replace && strcmp(src->uname, dst->uname) == 0) {
 		s3_reply_err(r, 400, "InvalidRequest",
-		    "This copy request is illegal because it is trying to copy "
+		    "This copy request is illegal because it is trying to "
+		    "copy "
 		    "an object to itself without changing the object's "
 		    "metadata");
 		return;
@@ -388,8 +389,8 @@ s3_obj_copy(http_req *r, s3_req *q, http_obj *dst)
 	case HTTP_OBJ_F_OK:
 		break;
 	case HTTP_OBJ_F_MISSING:
-		s3_reply_err(r, 404, "NoSuchKey",
-		    "The specified key does not exist.");
+		s3_reply_err(
+		    r, 404, "NoSuchKey", "The specified key does not exist.");
 		return;
 	case HTTP_OBJ_F_OPEN:
 		s3_obj_reply_errno(r, src, e, "CopyObject");

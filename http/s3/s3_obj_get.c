@@ -34,8 +34,9 @@ s3_get_err_hdrs(http_req *r, int status, const char *code, const char *msg,
 	s3_buf b = { 0 };
 
 	if (r->method != HTTP_M_HEAD) {
-		s3_buf_put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		               "<Error>");
+		s3_buf_put(&b,
+		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		    "<Error>");
 		s3_buf_elem(&b, "Code", code);
 		s3_buf_elem(&b, "Message", msg);
 		s3_buf_elem(&b, "Resource", r->url_path);
@@ -142,8 +143,8 @@ s3_obj_get(http_req *r, s3_req *q, http_obj *o)
 	case HTTP_OBJ_F_OK:
 		break;
 	case HTTP_OBJ_F_MISSING:
-		s3_reply_err(r, 404, "NoSuchKey",
-		    "The specified key does not exist.");
+		s3_reply_err(
+		    r, 404, "NoSuchKey", "The specified key does not exist.");
 		return;
 	case HTTP_OBJ_F_OPEN:
 		s3_obj_reply_errno(r, o, e, "GetObject");
@@ -151,8 +152,8 @@ s3_obj_get(http_req *r, s3_req *q, http_obj *o)
 	default:
 		AIS_LOGW("AIS-S3-GET-BAD", "%s: %s: corrupted object", o->tag,
 		    o->uname);
-		s3_reply_err(r, 500, "InternalError", "%s: corrupted object",
-		    o->name);
+		s3_reply_err(
+		    r, 500, "InternalError", "%s: corrupted object", o->name);
 		return;
 	}
 	size = (uint64_t) f.st.st_size;
@@ -204,6 +205,6 @@ s3_obj_get(http_req *r, s3_req *q, http_obj *o)
 	if (r->method == HTTP_M_GET) {
 		http_obj_touch(&f);
 	}
-	http_reply_fd(r, rr == HTTP_RANGE_OK ? 206 : 200, ctype, f.fd, off,
-	    len, h->kv);
+	http_reply_fd(
+	    r, rr == HTTP_RANGE_OK ? 206 : 200, ctype, f.fd, off, len, h->kv);
 }

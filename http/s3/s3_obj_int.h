@@ -24,11 +24,11 @@
 #include "http/obj_int.h"
 #include "http/s3/s3.h"
 
-#define S3_OBJ_ETAG_MAX (AIS_CKSUM_HEX_MAX + 32)
-#define S3_OBJ_SIZE_MAX (50000ull << 30) /* 50,000 GiB */
-#define S3_OBJ_KEY_ETAG "ETag"
+#define S3_OBJ_ETAG_MAX  (AIS_CKSUM_HEX_MAX + 32)
+#define S3_OBJ_SIZE_MAX  (50000ull << 30) /* 50,000 GiB */
+#define S3_OBJ_KEY_ETAG  "ETag"
 #define S3_OBJ_KEY_CTYPE "content-type"
-#define S3_OBJ_META_PFX "x-amz-meta-"
+#define S3_OBJ_META_PFX  "x-amz-meta-"
 
 /* Target handlers (after marker, bucket and name checks). */
 void s3_obj_put(http_req *r, s3_req *q, http_obj *o);
@@ -51,14 +51,14 @@ size_t s3_obj_bck_find(ais_node *n, const char *name, char *provider,
 /* x-amz-copy-source "[/]<bucket>/<key>[?versionId=...]", URL-escaped:
  * unescaped into bck/key (key with empty segments dropped, as for paths).
  * false if malformed. */
-bool s3_obj_copy_source(const char *hdr, char *bck, size_t blen, char *key,
-    size_t klen);
+bool s3_obj_copy_source(
+    const char *hdr, char *bck, size_t blen, char *key, size_t klen);
 
 /* The object's ETag (unquoted) per spec section 6: custom "ETag", else the
  * md5 checksum, else "v1-<cksum>-<mtime ns base36>"; false when it has no
  * checksum at all. */
-bool s3_obj_etag(const ais_lom_md *md, const struct stat *st, char *buf,
-    size_t len);
+bool s3_obj_etag(
+    const ais_lom_md *md, const struct stat *st, char *buf, size_t len);
 /* HTTP date (IMF-fixdate) and ISO 8601 (with milliseconds) of a time. */
 void s3_obj_http_date(time_t t, char *buf, size_t len);
 void s3_obj_iso_date(int64_t ns, char *buf, size_t len);
@@ -70,15 +70,15 @@ bool s3_obj_parse_http_date(const char *s, time_t *out);
 bool s3_obj_md_from_req(http_req *r, ais_lom_md *md);
 /* The S3 response headers from custom metadata: Content-Type into ctype
  * (application/octet-stream if none), every x-amz-meta-* into h. */
-void s3_obj_md_to_hdrs(const ais_lom_md *md, http_hdrs *h, char *ctype,
-    size_t clen);
+void s3_obj_md_to_hdrs(
+    const ais_lom_md *md, http_hdrs *h, char *ctype, size_t clen);
 
 /* Base64 Content-MD5 -> 32 lowercase hex digits; false if not 16 bytes. */
 bool s3_obj_md5_b64_hex(const char *b64, char hex[33]);
 
 /* Answers an errno from storing an object (ENOSPC -> 507, name conflicts
  * -> 409, else 500), S3-style. */
-void s3_obj_reply_errno(http_req *r, const http_obj *o, int e,
-    const char *what);
+void s3_obj_reply_errno(
+    http_req *r, const http_obj *o, int e, const char *what);
 
 #endif

@@ -43,8 +43,8 @@
 #include "http/s3/awschunked.h"
 #include "http/s3/s3_obj_int.h"
 
-#define S3_FWD_CONNECT_MS 5000
-#define S3_FWD_IO_MS 120000
+#define S3_FWD_CONNECT_MS   5000
+#define S3_FWD_IO_MS        120000
 #define S3_FWD_SIGCHUNK_MAX (16u << 20)
 
 /* One forwarded request with a body; in the request arena. */
@@ -52,17 +52,17 @@ typedef struct s3_fwd {
 	s3_req q; /* copy: chunk signatures advance q.seed_sig */
 	http_fwd *f;
 	bool head_req;
-	bool decode;        /* aws-chunked decoded here */
-	bool out_chunked;   /* HTTP-chunked to the target (length unknown) */
-	uint64_t out_len;   /* declared length to the target, or UINT64_MAX */
-	uint64_t sent;      /* body bytes given to the target (+ held) */
-	bool held;          /* the last byte is held back */
+	bool decode;      /* aws-chunked decoded here */
+	bool out_chunked; /* HTTP-chunked to the target (length unknown) */
+	uint64_t out_len; /* declared length to the target, or UINT64_MAX */
+	uint64_t sent;    /* body bytes given to the target (+ held) */
+	bool held;        /* the last byte is held back */
 	char hold;
 	s3_ach ach;
-	char *sig;          /* a signed chunk being gathered (malloc'd) */
+	char *sig; /* a signed chunk being gathered (malloc'd) */
 	size_t sig_len, sig_cap;
-	ais_err send_err;   /* first failure writing to the target */
-	int bad_status;     /* the body is bad: answer this, store nothing */
+	ais_err send_err; /* first failure writing to the target */
+	int bad_status;   /* the body is bad: answer this, store nothing */
 	const char *bad_code;
 	char bad_msg[160];
 } s3_fwd;
@@ -78,7 +78,7 @@ s3_fwd_bad(s3_fwd *w, int status, const char *code, const char *msg)
 	snprintf(w->bad_msg, sizeof(w->bad_msg), "%s", msg);
 }
 
-/* Target selection ------------------------------------------------------ */
+/* Target selection -------------------------------------------------------- */
 
 /* The owner's public URL into url; replies and returns false on failure. */
 static bool
@@ -125,7 +125,8 @@ s3_fwd_owner(http_req *r, s3_req *q, char *url, size_t len)
 	n = ais_uname(uname, sizeof(uname), ais_provider_norm(provider),
 	    nsp[0] == '\0' ? "@#" : nsp, bck, key);
 	if (n == 0) {
-		s3_reply_err(r, 400, "KeyTooLongError", "object name too long");
+		s3_reply_err(
+		    r, 400, "KeyTooLongError", "object name too long");
 		return false;
 	}
 	m = ais_node_smap(r->node);
@@ -145,7 +146,7 @@ s3_fwd_owner(http_req *r, s3_req *q, char *url, size_t len)
 	return true;
 }
 
-/* Redirect mode ------------------------------------------------------------ */
+/* Redirect mode ----------------------------------------------------------- */
 
 static void
 s3_fwd_redirect(http_req *r, s3_req *q, const char *url)
@@ -162,9 +163,10 @@ s3_fwd_redirect(http_req *r, s3_req *q, const char *url)
 	snprintf(loc, cap, "%s%s?%s%spid=%s&utm=%lld", url, r->path_raw,
 	    r->query_raw, r->query_raw[0] == '\0' ? "" : "&", r->node->self.id,
 	    (long long) http_obj_now_ns());
-	s3_buf_put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	               "<Error><Code>TemporaryRedirect</Code>"
-	               "<Message>Redirect</Message>");
+	s3_buf_put(&b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<Error><Code>TemporaryRedirect</Code>"
+	    "<Message>Redirect</Message>");
 	s3_buf_elem(&b, "Endpoint", loc);
 	s3_buf_elem(&b, "Bucket", q->bucket);
 	s3_buf_put(&b, "</Error>");
@@ -174,15 +176,15 @@ s3_fwd_redirect(http_req *r, s3_req *q, const char *url)
 		return;
 	}
 	{
-		const char *hdrs[] = { "Location", loc, "Server", "AIStore",
-			NULL };
+		const char *hdrs[]
+		    = { "Location", loc, "Server", "AIStore", NULL };
 
-		http_reply_take(r, 307, "text/xml; charset=utf-8", b.p, b.len,
-		    hdrs);
+		http_reply_take(
+		    r, 307, "text/xml; charset=utf-8", b.p, b.len, hdrs);
 	}
 }
 
-/* The request to the target --------------------------------------------- */
+/* The request to the target ----------------------------------------------- */
 
 /* Request headers the target must not see: hop-by-hop ones, the ones this
  * proxy rewrites, and Authorization (verified here; the target trusts the
@@ -194,9 +196,9 @@ s3_fwd_skip_hdr(const s3_fwd *w, const char *name)
 		"Proxy-Connection", "Proxy-Authorization", "TE", "Trailer",
 		"Transfer-Encoding", "Upgrade", "Expect", "Content-Length",
 		"Authorization" };
-	static const char *const chunked[] = { "x-amz-content-sha256",
-		"x-amz-decoded-content-length", "x-amz-trailer",
-		"Content-Encoding" };
+	static const char *const chunked[]
+	    = { "x-amz-content-sha256", "x-amz-decoded-content-length",
+		      "x-amz-trailer", "Content-Encoding" };
 
 	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++) {
 		if (strcasecmp(name, hop[i]) == 0) {
@@ -253,7 +255,8 @@ s3_fwd_content_encoding(http_req *r, s3_fwd *w)
 		while (tl > 0 && (t[tl - 1] == ' ' || t[tl - 1] == '\t')) {
 			tl--;
 		}
-		if (tl > 0 && !(tl == 11 && strncasecmp(t, "aws-chunked", 11) == 0)
+		if (tl > 0
+		    && !(tl == 11 && strncasecmp(t, "aws-chunked", 11) == 0)
 		    && n + tl + 2 < sizeof(out)) {
 			if (n > 0) {
 				out[n++] = ',';
@@ -314,11 +317,11 @@ s3_fwd_send_head(http_req *r, s3_fwd *w, const char *url, bool body)
 	if (err != AIS_OK) {
 		return err;
 	}
-	return http_fwd_printf(w->f, "Ais-Caller-Name: %s\r\n\r\n",
-	    r->node->self.id);
+	return http_fwd_printf(
+	    w->f, "Ais-Caller-Name: %s\r\n\r\n", r->node->self.id);
 }
 
-/* The target's answer --------------------------------------------------- */
+/* The target's answer ----------------------------------------------------- */
 
 static long
 s3_fwd_stream_read(void *arg, uint64_t pos, char *buf, size_t max)
@@ -390,8 +393,7 @@ s3_fwd_relay(http_req *r, s3_fwd *w)
 	status = http_fwd_status(f);
 	ctype = http_fwd_hdr_get(f, "Content-Type");
 	len = http_fwd_body_len(f);
-	if (status == 204 || status == 304
-	    || (len == 0 && !w->head_req)) {
+	if (status == 204 || status == 304 || (len == 0 && !w->head_req)) {
 		http_reply(r, status, ctype, NULL, 0, h->kv);
 		http_fwd_close(f);
 		return;
@@ -402,7 +404,7 @@ s3_fwd_relay(http_req *r, s3_fwd *w)
 	    s3_fwd_stream_free, f, h->kv);
 }
 
-/* The body --------------------------------------------------------------- */
+/* The body ---------------------------------------------------------------- */
 
 static bool
 s3_fwd_out(s3_fwd *w, const char *p, size_t n)
@@ -518,8 +520,8 @@ s3_fwd_chunk(void *arg, const char *data, size_t len)
 		if (w->ach.state == S3_ACH_ERR) {
 			char msg[128];
 
-			snprintf(msg, sizeof(msg), "invalid aws-chunked body: %s",
-			    w->ach.err);
+			snprintf(msg, sizeof(msg),
+			    "invalid aws-chunked body: %s", w->ach.err);
 			s3_fwd_bad(w, 400, "InvalidRequest", msg);
 		}
 		return false;
@@ -545,7 +547,8 @@ s3_fwd_end(void *arg, http_req *r, uint64_t total)
 	if (w->decode && w->bad_status == 0 && w->send_err == AIS_OK) {
 		if (!s3_ach_complete(&w->ach)) {
 			s3_fwd_bad(w, 400, "IncompleteBody",
-			    "the aws-chunked body ended before its last chunk");
+			    "the aws-chunked body ended before its last "
+			    "chunk");
 		} else if (!w->out_chunked && w->sent != w->out_len) {
 			s3_fwd_bad(w, 400, "IncompleteBody",
 			    "the body is shorter than "
@@ -627,7 +630,7 @@ s3_fwd_body_mode(http_req *r, s3_fwd *w)
 	return true;
 }
 
-/* Entry -------------------------------------------------------------------- */
+/* Entry ------------------------------------------------------------------- */
 
 void
 s3_obj_proxy(http_req *r, s3_req *q)

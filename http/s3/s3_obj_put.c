@@ -35,12 +35,12 @@
 typedef struct s3_put {
 	http_put p;
 	http_obj *o;
-	bool decode;      /* aws-chunked body */
+	bool decode; /* aws-chunked body */
 	s3_ach ach;
-	uint64_t size;    /* declared object size, UINT64_MAX unknown */
-	bool has_md5;     /* Content-MD5 sent */
+	uint64_t size; /* declared object size, UINT64_MAX unknown */
+	bool has_md5;  /* Content-MD5 sent */
 	char want_md5[33];
-	bool too_long;    /* more data than declared */
+	bool too_long; /* more data than declared */
 } s3_put;
 
 static bool
@@ -73,8 +73,9 @@ s3_put_abort(void *arg)
 {
 	s3_put *s = arg;
 
-	AIS_LOGD("AIS-S3-PUT-ABORT", "%s: S3 upload of %s ended after %" PRIu64
-	    " bytes", s->o->tag, s->o->uname, s->p.got);
+	AIS_LOGD("AIS-S3-PUT-ABORT",
+	    "%s: S3 upload of %s ended after %" PRIu64 " bytes", s->o->tag,
+	    s->o->uname, s->p.got);
 	http_put_discard(&s->p);
 }
 
@@ -106,8 +107,8 @@ s3_put_end(void *arg, http_req *r, uint64_t total)
 	    || (s->size != UINT64_MAX && s->p.got != s->size)) {
 		http_put_discard(&s->p);
 		s3_reply_err(r, 400, "IncompleteBody",
-		    "got %" PRIu64 " bytes of data, the request declared %"
-		    PRIu64,
+		    "got %" PRIu64
+		    " bytes of data, the request declared %" PRIu64,
 		    s->p.got, s->size);
 		return;
 	}
@@ -132,8 +133,8 @@ s3_put_end(void *arg, http_req *r, uint64_t total)
 		return;
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", md5);
-	s3_obj_http_date((time_t) (s->p.now / 1000000000LL), date,
-	    sizeof(date));
+	s3_obj_http_date(
+	    (time_t) (s->p.now / 1000000000LL), date, sizeof(date));
 	http_hdrs_init(&h);
 	http_hdrs_add(&h, "ETag", etag);
 	http_hdrs_add(&h, "Last-Modified", date);
@@ -178,11 +179,11 @@ s3_obj_put(http_req *r, s3_req *q, http_obj *o)
 	s->p.expect = UINT64_MAX;
 	s->size = UINT64_MAX;
 	s->decode = sha != NULL && strncmp(sha, "STREAMING-", 10) == 0;
-	v = http_req_header(r,
-	    s->decode ? "x-amz-decoded-content-length" : "Content-Length");
+	v = http_req_header(
+	    r, s->decode ? "x-amz-decoded-content-length" : "Content-Length");
 	if (v != NULL && !s3_put_u64(v, &s->size)) {
-		s3_reply_err(r, 400, "InvalidArgument", "invalid length \"%s\"",
-		    v);
+		s3_reply_err(
+		    r, 400, "InvalidArgument", "invalid length \"%s\"", v);
 		return;
 	}
 	if (s->size != UINT64_MAX && s->size > S3_OBJ_SIZE_MAX) {

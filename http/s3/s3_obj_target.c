@@ -27,7 +27,7 @@
 #include "http/query.h"
 #include "http/s3/s3_obj_int.h"
 
-/* Shared helpers ------------------------------------------------------------ */
+/* Shared helpers ---------------------------------------------------------- */
 
 size_t
 s3_obj_bck_find(ais_node *n, const char *name, char *provider, size_t plen,
@@ -48,8 +48,8 @@ s3_obj_bck_find(ais_node *n, const char *name, char *provider, size_t plen,
 	}
 	if (nhit == 1) {
 		snprintf(provider, plen, "%s", hit->provider);
-		snprintf(ns, nlen, "%s",
-		    strcmp(hit->ns, "@#") == 0 ? "" : hit->ns);
+		snprintf(
+		    ns, nlen, "%s", strcmp(hit->ns, "@#") == 0 ? "" : hit->ns);
 	}
 	ais_bmd_rele(bmd);
 	return nhit;
@@ -151,8 +151,7 @@ s3_obj_copy_source(
 }
 
 bool
-s3_obj_etag(
-    const ais_lom_md *md, const struct stat *st, char *buf, size_t len)
+s3_obj_etag(const ais_lom_md *md, const struct stat *st, char *buf, size_t len)
 {
 	size_t pos = 0;
 	const char *k, *v;
@@ -162,8 +161,8 @@ s3_obj_etag(
 	size_t i = sizeof(b36) - 1;
 
 	while (ais_lom_custom_next(md, &pos, &k, &kl, &v, &vl) != 0) {
-		if (kl == 4 && strncasecmp(k, S3_OBJ_KEY_ETAG, 4) == 0 && vl > 0
-		    && vl < len) {
+		if (kl == 4 && strncasecmp(k, S3_OBJ_KEY_ETAG, 4) == 0
+		    && vl > 0 && vl < len) {
 			memcpy(buf, v, vl);
 			buf[vl] = '\0';
 			return true;
@@ -240,9 +239,8 @@ s3_obj_parse_http_date(const char *s, time_t *out)
 
 /* The request headers kept as object metadata besides x-amz-meta-*: AWS
  * stores these "system" ones and returns them on GET/HEAD. */
-static const char *const s3_obj_sys_hdrs[] = { "content-type",
-	"cache-control", "content-disposition", "content-language",
-	"expires" };
+static const char *const s3_obj_sys_hdrs[] = { "content-type", "cache-control",
+	"content-disposition", "content-language", "expires" };
 
 static bool
 s3_obj_is_sys(const char *k, size_t kl)
@@ -271,8 +269,8 @@ s3_obj_md_hdr(void *arg, const char *name, const char *value)
 
 	if (w->bad || nl >= sizeof(key)
 	    || !((nl > strlen(S3_OBJ_META_PFX)
-	             && strncasecmp(name, S3_OBJ_META_PFX,
-	                    strlen(S3_OBJ_META_PFX))
+	             && strncasecmp(
+	                    name, S3_OBJ_META_PFX, strlen(S3_OBJ_META_PFX))
 	                 == 0)
 	        || s3_obj_is_sys(name, nl))) {
 		return;
@@ -314,8 +312,7 @@ s3_obj_hdrs_addkv(
 }
 
 void
-s3_obj_md_to_hdrs(
-    const ais_lom_md *md, http_hdrs *h, char *ctype, size_t clen)
+s3_obj_md_to_hdrs(const ais_lom_md *md, http_hdrs *h, char *ctype, size_t clen)
 {
 	static const char *const names[] = { "Content-Type", "Cache-Control",
 		"Content-Disposition", "Content-Language", "Expires" };
@@ -338,8 +335,7 @@ s3_obj_md_to_hdrs(
 			s3_obj_hdrs_addkv(h, k, kl, v, vl);
 			continue;
 		}
-		for (size_t i = 1; i < sizeof(names) / sizeof(names[0]);
-		     i++) {
+		for (size_t i = 1; i < sizeof(names) / sizeof(names[0]); i++) {
 			if (strlen(names[i]) == kl
 			    && strncasecmp(names[i], k, kl) == 0) {
 				http_hdrs_addn(h, names[i], v, vl);
@@ -351,8 +347,8 @@ s3_obj_md_to_hdrs(
 bool
 s3_obj_md5_b64_hex(const char *b64, char hex[33])
 {
-	static const char *const tab
-	    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char *const tab = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+	                               "mnopqrstuvwxyz0123456789+/";
 	unsigned char out[18];
 	size_t n = 0;
 	uint32_t acc = 0;
@@ -406,11 +402,11 @@ s3_obj_reply_errno(http_req *r, const http_obj *o, int e, const char *what)
 	}
 	AIS_LOGE("AIS-S3-OBJ-FAIL", "%s: %s %s: %s", o->tag, what, o->uname,
 	    strerror(e));
-	s3_reply_err(r, 500, "InternalError", "%s %s: %s", what, o->name,
-	    strerror(e));
+	s3_reply_err(
+	    r, 500, "InternalError", "%s %s: %s", what, o->name, strerror(e));
 }
 
-/* DeleteObject ------------------------------------------------------------- */
+/* DeleteObject ------------------------------------------------------------ */
 
 static void
 s3_obj_delete(http_req *r, http_obj *o)
@@ -425,7 +421,7 @@ s3_obj_delete(http_req *r, http_obj *o)
 	s3_reply_xml(r, 204, &(s3_buf) { 0 }, NULL);
 }
 
-/* Entry -------------------------------------------------------------------- */
+/* Entry ------------------------------------------------------------------- */
 
 void
 s3_obj_target(http_req *r, s3_req *q)
@@ -470,8 +466,8 @@ s3_obj_target(http_req *r, s3_req *q)
 		s3_reply_err(r, 500, "InternalError", "out of memory");
 		return;
 	}
-	if (!s3_obj_resolve(r, q->provider, q->ns, q->bucket, q->key, o,
-	        &status, &code)) {
+	if (!s3_obj_resolve(
+	        r, q->provider, q->ns, q->bucket, q->key, o, &status, &code)) {
 		s3_reply_err(r, status, code, "%s/%s: %s", q->bucket, q->key,
 		    status == 404 ? "The specified bucket does not exist"
 		                  : "cannot resolve");

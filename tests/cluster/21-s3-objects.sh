@@ -3,11 +3,11 @@
 # proxy's streamed reverse proxy (no client-visible redirects), with curl,
 # the real aws CLI and boto3 (path-style, endpoint <proxy>/s3, auth off),
 # then on a second cluster in redirect mode ("s3.redirect": true).
-# Covered: PutObject (plain, Content-MD5 good/bad, aws-chunked unsigned with
-# a trailer, aws-chunked of the wrong length or malformed -> nothing
-# stored), ETag = MD5 of the data (md5 and xxhash buckets), GetObject
-# byte-exact with Content-Type/Last-Modified/ETag/x-amz-meta-*, ranges
-# (206, 416 InvalidRange), conditionals (If-None-Match/If-Modified-Since
+# Covered: PutObject (plain, Content-MD5 good/bad, aws-chunked unsigned with a
+# trailer, aws-chunked of the wrong length or malformed -> nothing stored),
+# ETag = MD5 of the data (md5 and xxhash buckets), GetObject byte-exact with
+# Content-Type/Last-Modified/ETag/x-amz-meta-*, ranges (206, 416
+# InvalidRange), empty objects, conditionals (If-None-Match/If-Modified-Since
 # -> 304, If-Match/If-Unmodified-Since -> 412), HeadObject, NoSuchKey,
 # DeleteObject (204, also for a missing key), CopyObject (same and other
 # target, COPY and REPLACE directives, onto itself -> 400), S3 objects read
@@ -15,8 +15,8 @@
 # upload cut short (no work file, nothing stored), S3 straight to a target
 # refused, a 100 MiB object byte-exact both ways, aws s3 cp/api get-object
 # --range/head-object/copy-object/rm, boto3 Metadata/ContentType and a
-# conditional GET; in redirect mode the 307 (Location + XML Endpoint) and
-# curl -L round trips, aws-chunked decoded by the target.
+# conditional GET; in redirect mode the 307 (Location + XML Endpoint) and curl
+# -L round trips, aws-chunked decoded by the target.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -286,6 +286,17 @@ for k in short long bad; do
 	assert_eq "$(http_code "$S3/b/chunked/$k")" 404 "nothing stored for chunked/$k"
 done
 wk_empty
+
+: >"$TMPD/empty"
+out=$("${CURL[@]}" -D - -o /dev/null -X PUT --data-binary @"$TMPD/empty" "$S3/b/empty")
+assert_eq "$(hdr "$out" ETag)" '"d41d8cd98f00b204e9800998ecf8427e"' "empty object: ETag"
+out=$("${CURL[@]}" -D - -o "$TMPD/empty.got" "$S3/b/empty")
+assert_eq "$(status "$out")" 200 "GET empty object"
+assert_eq "$(hdr "$out" Content-Length)" 0 "GET empty object: Content-Length"
+assert_eq "$(hdr "$("${CURL[@]}" -I "$S3/b/empty")" Content-Length)" 0 "HEAD empty object"
+out=$(helper put_chunked "$S3/b/chunked/empty" "$TMPD/empty")
+assert_match "$out" '^HTTP/1.1 200' "empty aws-chunked PUT"
+assert_eq "$(hdr "$("${CURL[@]}" -I "$S3/b/chunked/empty")" ETag)" '"d41d8cd98f00b204e9800998ecf8427e"' "empty aws-chunked ETag"
 
 # --- an upload cut short ------------------------------------------------------------
 helper cut "$S3/b/cut" 5000000 >/dev/null

@@ -122,14 +122,13 @@ test_signed_whole(void **state)
 	free(o);
 }
 
-static const char test_trailer[]
-    = "400\r\n"
-      "%s\r\n" /* 1024 bytes go here */
-      "3\r\nabc\r\n"
-      "0\r\n"
-      "x-amz-checksum-crc32:sOO8/Q==\r\n"
-      "x-amz-trailer-signature:" TEST_SIG_A "\r\n"
-      "\r\n";
+static const char test_trailer[] = "400\r\n"
+                                   "%s\r\n" /* 1024 bytes go here */
+                                   "3\r\nabc\r\n"
+                                   "0\r\n"
+                                   "x-amz-checksum-crc32:sOO8/Q==\r\n"
+                                   "x-amz-trailer-signature:" TEST_SIG_A "\r\n"
+                                   "\r\n";
 
 static char *
 test_trailer_wire(size_t *len, char *expect)
@@ -212,9 +211,8 @@ test_splits(void **state)
 				cuts[i] = (size_t) rand() % (lens[w] + 1);
 			}
 			for (size_t i = 1; i < n; i++) { /* insertion sort */
-				for (size_t j = i; j > 0
-				     && cuts[j - 1] > cuts[j];
-				     j--) {
+				for (size_t j = i;
+				     j > 0 && cuts[j - 1] > cuts[j]; j--) {
 					size_t t = cuts[j];
 
 					cuts[j] = cuts[j - 1];
@@ -327,17 +325,17 @@ static void
 test_malformed(void **state)
 {
 	const char *cases[] = {
-		"x\r\nabc\r\n0\r\n\r\n",         /* not hex */
-		"\r\nabc\r\n0\r\n\r\n",          /* no size */
-		"3\nabc\r\n0\r\n\r\n",           /* bare LF */
-		"3\r\nabcd\r\n0\r\n\r\n",        /* data too long */
-		"3\r\nabc\n0\r\n\r\n",           /* no CR after data */
-		"3\r\nabc\rx0\r\n\r\n",          /* no LF after data */
+		"x\r\nabc\r\n0\r\n\r\n",  /* not hex */
+		"\r\nabc\r\n0\r\n\r\n",   /* no size */
+		"3\nabc\r\n0\r\n\r\n",    /* bare LF */
+		"3\r\nabcd\r\n0\r\n\r\n", /* data too long */
+		"3\r\nabc\n0\r\n\r\n",    /* no CR after data */
+		"3\r\nabc\rx0\r\n\r\n",   /* no LF after data */
 		"3;chunk-signature=abc\r\nabc\r\n0\r\n\r\n", /* short sig */
-		"3 x\r\nabc\r\n0\r\n\r\n",       /* junk after the size */
-		"11111111111111111\r\n",          /* 17 digits */
-		"ffffffffffffffff\r\n",           /* over 50,000 GiB */
-		"3\r\nabc\r\n0\r\n\r\nextra",    /* after the end */
+		"3 x\r\nabc\r\n0\r\n\r\n",         /* junk after the size */
+		"11111111111111111\r\n",           /* 17 digits */
+		"ffffffffffffffff\r\n",            /* over 50,000 GiB */
+		"3\r\nabc\r\n0\r\n\r\nextra",      /* after the end */
 		"3\r\nabc\r\n0\r\nx:y\rz\r\n\r\n", /* bare CR */
 	};
 	test_out *o = test_out_new();
