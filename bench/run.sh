@@ -249,9 +249,23 @@ for set in $SETS; do
 	run_curl "GET curl16 -L gw" aistore "$name" "$sz" "$count" "${TPIDS[@]}" "$(node_pid p1)" -- \
 		-L -K "$AIS_TMP/get-ais-$name.cfg"
 	if [ "$sz" -le $((1 << 20)) ]; then
+		# S3 through the gateway (default mode: the proxy streams each
+		# request to the owning target and back), against nginx in the
+		# same breath; "hop" rows compare it with the native direct GET.
+		sed "s|^|/$name/|" "$AIS_TMP/names-$name" >"$AIS_TMP/ngx-all-$name"
+		sed "s|^|/dav/wrk-$name/|" "$AIS_TMP/names-$name" >"$AIS_TMP/ngx-put-$name"
+		sed "s|^|/s3/bench/$name/|" "$AIS_TMP/names-$name" >"$AIS_TMP/s3-get-$name"
+		sed "s|^|/s3/bench/s3put-$name/|" "$AIS_TMP/names-$name" >"$AIS_TMP/s3-put-$name"
+		run_wrk "S3 GET wrk c16" nginx "$name" "$sz" "$NGX_PID" -- -c16 -d"${DUR}s" \
+			-s "$ROOT/bench/get.lua" "http://127.0.0.1:$NGX_PORT" -- "$AIS_TMP/ngx-all-$name"
+		run_wrk "S3 GET wrk c16" aistore "$name" "$sz" "${TPIDS[@]}" "$(node_pid p1)" -- -c16 -d"${DUR}s" \
+			-s "$ROOT/bench/get.lua" "$P" -- "$AIS_TMP/s3-get-$name"
+		run_wrk "S3 PUT wrk c16" nginx "$name" "$sz" "$NGX_PID" -- -c16 -d"${DUR}s" \
+			-s "$ROOT/bench/put.lua" "http://127.0.0.1:$NGX_PORT" -- "$AIS_TMP/ngx-put-$name" "$sz"
+		run_wrk "S3 PUT wrk c16" aistore "$name" "$sz" "${TPIDS[@]}" "$(node_pid p1)" -- -c16 -d"${DUR}s" \
+			-s "$ROOT/bench/put.lua" "$P" -- "$AIS_TMP/s3-put-$name" "$sz"
 		# Keep-alive PUT of the set's size: nginx WebDAV vs a target
 		# (marked as redirected, as the gateway would send it).
-		sed "s|^|/dav/wrk-$name/|" "$AIS_TMP/names-$name" >"$AIS_TMP/ngx-put-$name"
 		sed "s|^|/v1/objects/bench/wrk-$name/|; s|$|?pid=bench\&utm=1|" "$AIS_TMP/names-$name" >"$AIS_TMP/ais-put-$name"
 		run_wrk "PUT wrk c16" nginx "$name" "$sz" "$NGX_PID" -- -c16 -d"${DUR}s" \
 			-s "$ROOT/bench/put.lua" "http://127.0.0.1:$NGX_PORT" -- "$AIS_TMP/ngx-put-$name" "$sz"
@@ -274,4 +288,12 @@ for (set_, label), v in by.items():
         continue
     ratio = a[0] / n[0] if n[0] else 0
     print("%-5s %-14s %11.1f %10.1f %7.2f %15.2f %13.2f" % (set_, label, n[0], a[0], ratio, n[2], a[2]))
+# The gateway hop of S3: S3 GET through the proxy vs the native GET sent
+# straight to the target (same objects, same connection count).
+for (set_, label), v in by.items():
+    if label != "S3 GET wrk c16" or "aistore" not in v:
+        continue
+    d = by.get((set_, "GET wrk c16"), {}).get("aistore")
+    if d and d[0] > 0:
+        print("%-5s S3 GET via gateway / native GET direct to target: %.2f" % (set_, v["aistore"][0] / d[0]))
 PYEOF

@@ -104,6 +104,7 @@
  * of CPU per small GET (39 -> 32), 256 KiB would speed a 1 GiB PUT up by
  * ~30% but halve the small-GET rate. */
 #define HTTP_CONN_MEMORY (64u * 1024u)
+#define HTTP_PROXY_THREADS_MIN 16
 /* An early answer (object routes) to a request with a declared body of at
  * most this many bytes waits for the body to be drained, keeping the
  * connection; a bigger body is not read at all (see the file comment). The
@@ -1048,6 +1049,15 @@ http_server_start(
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1) {
 		ncpu = 1;
+	}
+	/* A proxy's threads block: on S3 forwards (a whole object streamed
+	 * through), list fan-outs, job broadcasts. With one thread per core a
+	 * handful of slow forwards would stall every other connection that
+	 * thread polls, so proxies get a wider pool; targets keep one per core
+	 * (their blocking is disk I/O, and more threads only add switches). */
+	if (node != NULL && node->role == AIS_ROLE_PROXY) {
+		ncpu = ncpu * 8 < HTTP_PROXY_THREADS_MIN ? HTTP_PROXY_THREADS_MIN
+							 : ncpu * 8;
 	}
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
 	    | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG
