@@ -354,6 +354,12 @@ s3_target(http_req *r, s3_req *q)
 	bool marked
 	    = pid != NULL && pid[0] != '\0' && utm != NULL && utm[0] != '\0';
 
+	if (marked && q->key_len == 0 && q->op == S3_OP_LIST_UPLOADS) {
+		if (!r->early) {
+			s3_mpu_list_uploads_target(r, q);
+		}
+		return;
+	}
 	if (!marked || q->key_len == 0 || !s3_op_is_object(q->op)) {
 		if (r->early && q->key_len == 0) {
 			return; /* the error once the body is in */

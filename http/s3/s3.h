@@ -128,8 +128,14 @@ bool s3_xml_next(const char *doc, size_t len, size_t *pos, const char *tag,
 void s3_obj_proxy(http_req *r, s3_req *q);
 /* Target: the object semantics (PUT with aws-chunked decoding, ETag = MD5,
  * x-amz-meta-* and Content-Type kept as custom metadata, GET/HEAD with S3
- * headers and conditionals, DELETE, CopyObject). */
+ * headers and conditionals, DELETE, CopyObject, and multipart uploads --
+ * s3_mpu.c; UploadPartCopy is 501). */
 void s3_obj_target(http_req *r, s3_req *q);
+/* Target (s3_mpu.c): this target's in-progress multipart uploads of
+ * bucket q->bucket as flat XML, <Uploads><Upload><Key/><UploadId/>
+ * <Initiated>ns</Initiated></Upload>...</Uploads>, for the proxy's
+ * ListMultipartUploads (GET /s3/<b>?uploads + marker). Blocks on disk. */
+void s3_mpu_list_uploads_target(http_req *r, s3_req *q);
 
 /* s3_auth.c -------------------------------------------------------------- */
 

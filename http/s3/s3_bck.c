@@ -260,27 +260,202 @@ s3_bck_versioning_put(http_req *r, s3_req *q)
 
 /* ListMultipartUploads ------------------------------------------------- */
 
+/* One in-progress upload as a target listed it. */
+typedef struct s3_bck_upl {
+	char *key;
+	char id[40];
+	long long initiated; /* ns */
+} s3_bck_upl;
+
+static int
+s3_bck_upl_cmp(const void *a, const void *b)
+{
+	const s3_bck_upl *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c != 0) {
+		return c;
+	}
+	if (x->initiated != y->initiated) {
+		return x->initiated < y->initiated ? -1 : 1;
+	}
+	return strcmp(x->id, y->id);
+}
+
+/* Parses one target's <Uploads> into *v (grown); false on out of memory. */
+static bool
+s3_bck_upl_parse(
+    const char *doc, size_t len, s3_bck_upl **v, size_t *n, size_t *cap)
+{
+	size_t pos = 0;
+	char *key = malloc(AIS_OBJNAME_MAX * 6 + 1);
+	char id[40];
+	char ini[32];
+	bool ok = key != NULL;
+
+	while (ok
+	    && s3_xml_next(doc, len, &pos, "Key", key, AIS_OBJNAME_MAX * 6 + 1)
+	    && s3_xml_next(doc, len, &pos, "UploadId", id, sizeof(id))
+	    && s3_xml_next(doc, len, &pos, "Initiated", ini, sizeof(ini))) {
+		if (*n == *cap) {
+			size_t nc = *cap == 0 ? 64 : *cap * 2;
+			s3_bck_upl *nv = realloc(*v, nc * sizeof(**v));
+
+			if (nv == NULL) {
+				ok = false;
+				break;
+			}
+			*v = nv;
+			*cap = nc;
+		}
+		(*v)[*n].key = strdup(key);
+		if ((*v)[*n].key == NULL) {
+			ok = false;
+			break;
+		}
+		snprintf((*v)[*n].id, sizeof((*v)[*n].id), "%s", id);
+		(*v)[*n].initiated = atoll(ini);
+		(*n)++;
+	}
+	free(key);
+	return ok;
+}
+
+static void
+s3_bck_upl_put(s3_buf *b, const s3_req *q, const s3_bck_upl *u)
+{
+	char owner[65];
+	const char *display;
+	char date[40];
+	time_t t = (time_t) (u->initiated / 1000000000LL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	s3_owner(q, owner, &display);
+	s3_buf_put(b, "<Upload>");
+	s3_buf_elem(b, "Key", u->key);
+	s3_buf_elem(b, "UploadId", u->id);
+	s3_buf_put(b, "<Initiator>");
+	s3_buf_elem(b, "ID", owner);
+	s3_buf_elem(b, "DisplayName", display);
+	s3_buf_put(b, "</Initiator><Owner>");
+	s3_buf_elem(b, "ID", owner);
+	s3_buf_elem(b, "DisplayName", display);
+	s3_buf_put(b, "</Owner><StorageClass>STANDARD</StorageClass>");
+	s3_buf_printf(b, "<Initiated>%s.%03dZ</Initiated></Upload>", date,
+	    (int) (u->initiated / 1000000 % 1000));
+}
+
+/* ListMultipartUploads: every target lists its uploads of the bucket (they
+ * live on the owner of each key); merged here, sorted by key and
+ * initiation, paged by key-marker/upload-id-marker and max-uploads.
+ * Delimiter grouping is not done (every upload is listed). */
 void
 s3_bck_list_uploads(http_req *r, s3_req *q)
 {
 	s3_buf b = { 0 };
+	s3_buf ub = { 0 }; /* the <Upload> elements */
 	const char *prefix = http_query_get(&r->query, "prefix");
 	const char *delim = http_query_get(&r->query, "delimiter");
+	const char *kmark = http_query_get(&r->query, "key-marker");
+	const char *umark = http_query_get(&r->query, "upload-id-marker");
+	const char *mu = http_query_get(&r->query, "max-uploads");
+	long maxu = mu != NULL && mu[0] != '\0' ? strtol(mu, NULL, 10) : 1000;
+	char path[AIS_BCK_NAME_MAX + 128];
+	s3_bck_upl *v = NULL;
+	size_t n = 0, cap = 0;
+	size_t shown = 0;
+	const s3_bck_upl *last = NULL;
+	bool trunc = false;
+	http_fanout f;
+	ais_err err;
 
-	s3_buf_put(&b, "<ListMultipartUploadsResult xmlns=\"" S3_XMLNS "\">");
+	prefix = prefix == NULL ? "" : prefix;
+	kmark = kmark == NULL ? "" : kmark;
+	umark = umark == NULL ? "" : umark;
+	if (maxu < 0 || maxu > 1000) {
+		maxu = maxu < 0 ? 0 : 1000;
+	}
+	memset(&f, 0, sizeof(f));
+	snprintf(path, sizeof(path), "/s3/%s?uploads&pid=%s&utm=%lld",
+	    q->bucket, r->node->self.id, (long long) time(NULL));
+	err = http_fanout_run(r->node, "GET", path, NULL, 0, NULL, 60000, &f);
+	if (err != AIS_OK) {
+		s3_reply_err(r, 503, "ServiceUnavailable",
+		    "cannot list the uploads: %s", ais_strerror(err));
+		return;
+	}
+	for (size_t i = 0; i < f.n; i++) {
+		http_creq *c = &f.reqs[i];
+
+		if (c->err != AIS_OK || c->status != 200) {
+			char why[300];
+
+			http_creq_errmsg(c, why, sizeof(why));
+			http_fanout_fini(&f);
+			for (size_t j = 0; j < n; j++) {
+				free(v[j].key);
+			}
+			free(v);
+			s3_reply_err(r, 503, "ServiceUnavailable",
+			    "a target failed to list the uploads: %s", why);
+			return;
+		}
+		if (!s3_bck_upl_parse(c->resp, c->resp_len, &v, &n, &cap)) {
+			b.oom = true;
+		}
+	}
+	http_fanout_fini(&f);
+	if (n > 0) {
+		qsort(v, n, sizeof(*v), s3_bck_upl_cmp);
+	}
+	s3_buf_put(&b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<ListMultipartUploadsResult xmlns=\"" S3_XMLNS "\">");
 	s3_buf_elem(&b, "Bucket", q->bucket);
-	s3_buf_elem(&b, "KeyMarker", "");
-	s3_buf_elem(&b, "UploadIdMarker", "");
-	s3_buf_elem(&b, "NextKeyMarker", "");
-	s3_buf_elem(&b, "NextUploadIdMarker", "");
-	s3_buf_elem(&b, "Prefix", prefix ? prefix : "");
+	s3_buf_elem(&b, "KeyMarker", kmark);
+	s3_buf_elem(&b, "UploadIdMarker", umark);
+	for (size_t i = 0; i < n; i++) {
+		int c = strcmp(v[i].key, kmark);
+
+		if (strncmp(v[i].key, prefix, strlen(prefix)) != 0) {
+			continue;
+		}
+		if (kmark[0] != '\0'
+		    && (c < 0
+		        || (c == 0
+		            && (umark[0] == '\0'
+		                || strcmp(v[i].id, umark) <= 0)))) {
+			continue;
+		}
+		if ((long) shown == maxu) {
+			trunc = true;
+			break;
+		}
+		s3_bck_upl_put(&ub, q, &v[i]);
+		last = &v[i];
+		shown++;
+	}
+	s3_buf_elem(&b, "NextKeyMarker", trunc && last ? last->key : "");
+	s3_buf_elem(&b, "NextUploadIdMarker", trunc && last ? last->id : "");
+	s3_buf_elem(&b, "Prefix", prefix);
 	if (delim != NULL && delim[0] != '\0') {
 		s3_buf_elem(&b, "Delimiter", delim);
 	}
-	s3_buf_put(&b,
-	    "<MaxUploads>1000</MaxUploads>"
-	    "<IsTruncated>false</IsTruncated>"
-	    "</ListMultipartUploadsResult>");
+	s3_buf_printf(&b,
+	    "<MaxUploads>%ld</MaxUploads><IsTruncated>%s</IsTruncated>", maxu,
+	    trunc ? "true" : "false");
+	if (ub.p != NULL) {
+		s3_buf_put(&b, ub.p);
+	}
+	b.oom = b.oom || ub.oom;
+	s3_buf_fini(&ub);
+	s3_buf_put(&b, "</ListMultipartUploadsResult>");
+	for (size_t j = 0; j < n; j++) {
+		free(v[j].key);
+	}
+	free(v);
 	s3_reply_xml(r, 200, &b, NULL);
 }
 

@@ -30,8 +30,24 @@
 #define S3_OBJ_KEY_CTYPE "content-type"
 #define S3_OBJ_META_PFX  "x-amz-meta-"
 
+/* The xattr holding a multipart part's MD5 (hex) on its file. */
+#define S3_MPU_XATTR_MD5 "user.ais.s3.md5"
+
 /* Target handlers (after marker, bucket and name checks). */
 void s3_obj_put(http_req *r, s3_req *q, http_obj *o);
+/* UploadPart: streams the body (plain or aws-chunked) into a work file of
+ * o with its MD5, then renames it to part_fqn (borrowed: r's arena) with
+ * the MD5 in S3_MPU_XATTR_MD5; 404 NoSuchUpload when the upload's
+ * directory went away meanwhile. Answers r (early call). */
+void s3_obj_put_part(http_req *r, http_obj *o, const char *part_fqn);
+/* Multipart uploads (s3_mpu.c), on the target that owns the key; each
+ * answers r. Complete runs with the body in (second call), the others on
+ * the early call. */
+void s3_mpu_create(http_req *r, s3_req *q, http_obj *o);
+void s3_mpu_upload_part(http_req *r, s3_req *q, http_obj *o);
+void s3_mpu_list_parts(http_req *r, s3_req *q, http_obj *o);
+void s3_mpu_complete(http_req *r, s3_req *q, http_obj *o);
+void s3_mpu_abort(http_req *r, s3_req *q, http_obj *o);
 void s3_obj_get(http_req *r, s3_req *q, http_obj *o); /* GET and HEAD */
 void s3_obj_copy(http_req *r, s3_req *q, http_obj *o);
 

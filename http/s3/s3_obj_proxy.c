@@ -653,6 +653,11 @@ s3_obj_proxy(http_req *r, s3_req *q)
 	case S3_OP_PUT_OBJECT:
 	case S3_OP_COPY_OBJECT:
 	case S3_OP_DELETE_OBJECT:
+	case S3_OP_CREATE_MPU:
+	case S3_OP_UPLOAD_PART:
+	case S3_OP_COMPLETE_MPU:
+	case S3_OP_ABORT_MPU:
+	case S3_OP_LIST_PARTS:
 		break;
 	default:
 		s3_reply_err(r, 501, "NotImplemented",

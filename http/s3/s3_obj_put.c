@@ -18,12 +18,18 @@
  *    Expires and x-amz-meta-* are kept as custom metadata (lowercase keys)
  *    for GET/HEAD; more than the 2 KiB of custom metadata -> 400
  *    MetadataTooLarge.
+ *
+ * UploadPart (s3_mpu.c) uses the same engine: the part streams into a work
+ * file with its MD5 (and nothing else), then is renamed into the upload's
+ * directory instead of being stored as an object.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "http/s3/awschunked.h"
@@ -40,7 +46,8 @@ typedef struct s3_put {
 	uint64_t size; /* declared object size, UINT64_MAX unknown */
 	bool has_md5;  /* Content-MD5 sent */
 	char want_md5[33];
-	bool too_long; /* more data than declared */
+	bool too_long;        /* more data than declared */
+	const char *part_fqn; /* UploadPart: where the part goes, else NULL */
 } s3_put;
 
 static bool
@@ -77,6 +84,44 @@ s3_put_abort(void *arg)
 	    "%s: S3 upload of %s ended after %" PRIu64 " bytes", s->o->tag,
 	    s->o->uname, s->p.got);
 	http_put_discard(&s->p);
+}
+
+/* UploadPart: the verified work file becomes the part (its MD5 in an
+ * xattr), replacing an earlier upload of the same number. The rename
+ * fails with ENOENT when the upload is gone (aborted or being
+ * completed). */
+static void
+s3_put_part_end(s3_put *s, http_req *r, const char *md5)
+{
+	char etag[AIS_CKSUM_HEX_MAX + 2];
+	http_hdrs h;
+	int e = 0;
+
+	if (fsetxattr(s->p.fd, S3_MPU_XATTR_MD5, md5, strlen(md5), 0) != 0) {
+		e = errno;
+	} else if (close(s->p.fd) != 0) {
+		e = errno;
+	}
+	s->p.fd = -1;
+	if (e == 0 && rename(s->p.wfqn, s->part_fqn) != 0) {
+		e = errno;
+	}
+	if (e != 0) {
+		http_put_discard(&s->p);
+		if (e == ENOENT) {
+			s3_reply_err(r, 404, "NoSuchUpload",
+			    "The specified upload does not exist");
+			return;
+		}
+		s3_obj_reply_errno(r, s->o, e, "UploadPart");
+		return;
+	}
+	s->p.wfqn[0] = '\0';
+	http_put_discard(&s->p);
+	snprintf(etag, sizeof(etag), "\"%s\"", md5);
+	http_hdrs_init(&h);
+	http_hdrs_add(&h, "ETag", etag);
+	s3_reply_xml(r, 200, &(s3_buf) { 0 }, h.kv);
 }
 
 static void
@@ -120,6 +165,10 @@ s3_put_end(void *arg, http_req *r, uint64_t total)
 		    "received");
 		return;
 	}
+	if (s->part_fqn != NULL) {
+		s3_put_part_end(s, r, md5);
+		return;
+	}
 	if (ais_lom_custom_set(&s->p.md, S3_OBJ_KEY_ETAG, md5) != AIS_OK) {
 		http_put_discard(&s->p);
 		s3_reply_err(r, 400, "MetadataTooLarge",
@@ -157,15 +206,15 @@ s3_put_u64(const char *v, uint64_t *out)
 	return errno == 0 && end != v && *end == '\0';
 }
 
-void
-s3_obj_put(http_req *r, s3_req *q, http_obj *o)
+static void
+s3_put_begin(http_req *r, http_obj *o, const char *part_fqn)
 {
 	const char *sha = http_req_header(r, "x-amz-content-sha256");
+	const char *what = part_fqn == NULL ? "PutObject" : "UploadPart";
 	const char *v;
 	s3_put *s;
 	int e;
 
-	(void) q;
 	s = http_req_alloc(r, sizeof(*s));
 	if (s == NULL) {
 		s3_reply_err(r, 500, "InternalError", "out of memory");
@@ -173,6 +222,7 @@ s3_obj_put(http_req *r, s3_req *q, http_obj *o)
 	}
 	memset(s, 0, sizeof(*s));
 	s->o = o;
+	s->part_fqn = part_fqn;
 	s->p.o = o;
 	s->p.fd = -1;
 	s->p.want_md5 = true;
@@ -199,11 +249,17 @@ s3_obj_put(http_req *r, s3_req *q, http_obj *o)
 		}
 		s->has_md5 = true;
 	}
+	if (part_fqn != NULL) {
+		/* a part's only checksum is its MD5 (o is this request's) */
+		o->props.cksum = AIS_CKSUM_MD5;
+	}
 	/* The ETag's room is reserved now, so that a full metadata section
 	 * is refused before the body travels. */
-	if (!s3_obj_md_from_req(r, &s->p.md)
-	    || ais_lom_custom_set(&s->p.md, S3_OBJ_KEY_ETAG, S3_PUT_ETAG_HOLD)
-	        != AIS_OK) {
+	if (part_fqn == NULL
+	    && (!s3_obj_md_from_req(r, &s->p.md)
+	        || ais_lom_custom_set(
+	               &s->p.md, S3_OBJ_KEY_ETAG, S3_PUT_ETAG_HOLD)
+	            != AIS_OK)) {
 		s3_reply_err(r, 400, "MetadataTooLarge",
 		    "metadata headers exceed the maximum allowed size");
 		return;
@@ -218,11 +274,24 @@ s3_obj_put(http_req *r, s3_req *q, http_obj *o)
 			    "%s: no mountpaths", o->tag);
 			return;
 		}
-		s3_obj_reply_errno(r, o, e, "PutObject");
+		s3_obj_reply_errno(r, o, e, what);
 		return;
 	}
 	if (http_req_set_sink(r, &s3_put_sink, s) != AIS_OK) {
 		http_put_discard(&s->p);
 		s3_reply_err(r, 500, "InternalError", "cannot receive body");
 	}
+}
+
+void
+s3_obj_put(http_req *r, s3_req *q, http_obj *o)
+{
+	(void) q;
+	s3_put_begin(r, o, NULL);
+}
+
+void
+s3_obj_put_part(http_req *r, http_obj *o, const char *part_fqn)
+{
+	s3_put_begin(r, o, part_fqn);
 }

@@ -6,8 +6,10 @@
  * x-amz-copy-source parser).
  *
  * Every operation is decided on the early call (headers only): GET/HEAD
- * answer with the file (sendfile), PUT installs an upload sink, DELETE and
- * CopyObject carry no body and answer at once.
+ * answer with the file (sendfile), PUT and UploadPart install an upload
+ * sink, DELETE, CopyObject and the other multipart operations carry no
+ * body and answer at once -- except CompleteMultipartUpload, which waits
+ * for its (small) XML body (s3_mpu.c).
  *
  * DeleteObject answers 204 whether or not the object existed, as AWS S3
  * does and as `aws s3 rm` and the SDKs' cleanup loops expect (AIS answers
@@ -442,13 +444,22 @@ s3_obj_target(http_req *r, s3_req *q)
 	case S3_OP_PUT_OBJECT:
 	case S3_OP_COPY_OBJECT:
 	case S3_OP_DELETE_OBJECT:
+	case S3_OP_CREATE_MPU:
+	case S3_OP_UPLOAD_PART:
+	case S3_OP_LIST_PARTS:
+	case S3_OP_ABORT_MPU:
+		break;
+	case S3_OP_COMPLETE_MPU:
+		if (r->early) {
+			return; /* decided once the body is in */
+		}
 		break;
 	default:
 		s3_reply_err(r, 501, "NotImplemented",
 		    "%s %s is not implemented", r->method_str, r->url_path);
 		return;
 	}
-	if (!r->early) {
+	if (!r->early && q->op != S3_OP_COMPLETE_MPU) {
 		/* decided on the early call; only a bug gets here */
 		s3_reply_err(r, 500, "InternalError", "unexpected call");
 		return;
@@ -483,6 +494,21 @@ s3_obj_target(http_req *r, s3_req *q)
 		return;
 	case S3_OP_COPY_OBJECT:
 		s3_obj_copy(r, q, o);
+		return;
+	case S3_OP_CREATE_MPU:
+		s3_mpu_create(r, q, o);
+		return;
+	case S3_OP_UPLOAD_PART:
+		s3_mpu_upload_part(r, q, o);
+		return;
+	case S3_OP_LIST_PARTS:
+		s3_mpu_list_parts(r, q, o);
+		return;
+	case S3_OP_COMPLETE_MPU:
+		s3_mpu_complete(r, q, o);
+		return;
+	case S3_OP_ABORT_MPU:
+		s3_mpu_abort(r, q, o);
 		return;
 	default:
 		s3_obj_delete(r, o);
