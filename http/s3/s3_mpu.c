@@ -758,7 +758,7 @@ s3_mpu_complete(http_req *r, s3_req *q, http_obj *o)
 	http_put *p = NULL;
 	ais_cksum ec;
 	char ehex[AIS_CKSUM_HEX_MAX];
-	char etag[AIS_CKSUM_HEX_MAX + 16];
+	char etag[AIS_CKSUM_HEX_MAX + 24]; /* hex + "-" + up to 20 digits */
 	char got2[AIS_CKSUM_HEX_MAX];
 	char md5[AIS_CKSUM_HEX_MAX];
 	s3_buf b = { 0 };
