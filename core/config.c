@@ -604,7 +604,8 @@ static const char ais_cconfig_defaults[] =
     " \"io_err_time\": \"10s\", \"enabled\": true},"
     "\"auth\": {\"client_auth_required\": false},"
     "\"s3\": {\"auth_required\": false, \"keys\": {},"
-    " \"region\": \"us-east-1\", \"redirect\": false},"
+    " \"region\": \"us-east-1\", \"redirect\": false, \"domain\": \"\","
+    " \"root\": false},"
     "\"keepalivetracker\": {"
     " \"proxy\": {\"name\": \"heartbeat\", \"interval\": \"10s\","
     " \"factor\": 3},"
@@ -1114,11 +1115,13 @@ ais_cconfig_norm_decimal(json_t *root, const char *key, uint64_t *out,
 	return AIS_OK;
 }
 
-/* The "s3" section (AIStore-C's own; AIS has none): auth_required and
- * redirect booleans, region a non-empty string, keys an object mapping each
- * access key to its secret key, both non-empty strings (the access key also
- * short enough for SigV4 credentials and free of '/'). Auth without a single
- * key would refuse every request, so it is refused here. */
+/* The "s3" section (AIStore-C's own; AIS has none): auth_required,
+ * redirect and root booleans, region a non-empty string, domain a host
+ * name or "" (virtual-hosted-style addressing off), keys an object
+ * mapping each access key to its secret key, both non-empty strings (the
+ * access key also short enough for SigV4 credentials and free of '/').
+ * Auth without a single key would refuse every request, so it is refused
+ * here. */
 static ais_err
 ais_cconfig_check_s3(json_t *root, char *errbuf, size_t errlen)
 {
@@ -1140,6 +1143,15 @@ ais_cconfig_check_s3(json_t *root, char *errbuf, size_t errlen)
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: s3.region %s: must be a "
 		    "non-empty string", shown);
+		return AIS_EINVAL;
+	}
+	v = ais_json_get_ci(s3, "domain");
+	if (!json_is_string(v) || strchr(json_string_value(v), ':') != NULL
+	    || strchr(json_string_value(v), '/') != NULL) {
+		ais_json_show(v, shown, sizeof(shown));
+		ais_errbuf_set(errbuf, errlen,
+		    "invalid cluster config: s3.domain %s: must be a host "
+		    "name (\"\" = no virtual hosts)", shown);
 		return AIS_EINVAL;
 	}
 	keys = ais_json_get_ci(s3, "keys");

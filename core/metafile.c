@@ -5,6 +5,7 @@
  * tmp + fsync + rename + directory-fsync sequence makes the replacement
  * atomic, so after a crash there is either the old file or the new one.
  */
+#include "core/hex.h"
 #include "core/metafile.h"
 
 #include <errno.h>
@@ -156,21 +157,6 @@ fail:
 	return rc;
 }
 
-static int
-ais_metafile_hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* Parses the header line; false if it is not ours. */
 static bool
 ais_metafile_parse_hdr(const char *buf, size_t len, uint64_t *sum)
@@ -182,7 +168,7 @@ ais_metafile_parse_hdr(const char *buf, size_t len, uint64_t *sum)
 		return false;
 	}
 	for (size_t i = 0; i < 16; i++) {
-		int h = ais_metafile_hexval(buf[AIS_METAFILE_MAGIC_LEN + i]);
+		int h = ais_hexval(buf[AIS_METAFILE_MAGIC_LEN + i]);
 		if (h < 0) {
 			return false;
 		}

@@ -8,6 +8,7 @@
  * Strings are assembled in a small growable buffer (ais_sigv4_sb) whose
  * out-of-memory state is sticky: callers check once at the end.
  */
+#include "core/hex.h"
 #include "core/sigv4.h"
 
 #include <ctype.h>
@@ -232,21 +233,6 @@ ais_sigv4_unreserved(unsigned char c)
 	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-static int
-ais_sigv4_unhex(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 size_t
 ais_sigv4_uri_encode(
     const char *s, size_t len, bool keep_slash, char *out, size_t outlen)
@@ -308,8 +294,8 @@ ais_sigv4_decode(const char *s, size_t len, bool plus_space, size_t *outlen)
 	for (size_t i = 0; i < len; i++) {
 		int hi, lo;
 		if (s[i] == '%' && i + 2 < len
-		    && (hi = ais_sigv4_unhex(s[i + 1])) >= 0
-		    && (lo = ais_sigv4_unhex(s[i + 2])) >= 0) {
+		    && (hi = ais_hexval(s[i + 1])) >= 0
+		    && (lo = ais_hexval(s[i + 2])) >= 0) {
 			d[n++] = (char) (hi << 4 | lo);
 			i += 2;
 		} else if (plus_space && s[i] == '+') {
@@ -723,7 +709,7 @@ ais_sigv4_parse_sig(const char *s, size_t len, ais_sigv4_cred *c)
 		return false;
 	}
 	for (size_t i = 0; i < 64; i++) {
-		if (ais_sigv4_unhex(s[i]) < 0) {
+		if (ais_hexval(s[i]) < 0) {
 			return false;
 		}
 		c->signature[i] = (char) tolower((unsigned char) s[i]);

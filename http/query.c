@@ -9,25 +9,11 @@
  * Everything is plain string work over malloc'd copies, so the unit tests and
  * fuzzers exercise it directly.
  */
+#include "core/hex.h"
 #include "http/query.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int
-http_hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
 
 ais_err
 http_unescape(char *s, bool plus_space, size_t *len)
@@ -37,8 +23,8 @@ http_unescape(char *s, bool plus_space, size_t *len)
 
 	while (*r != '\0') {
 		if (*r == '%') {
-			int hi = http_hexval(r[1]);
-			int lo = hi < 0 ? -1 : http_hexval(r[2]);
+			int hi = ais_hexval(r[1]);
+			int lo = hi < 0 ? -1 : ais_hexval(r[2]);
 
 			/* An escaped NUL would silently cut the name short
 			 * at the first C string boundary: refuse it. */

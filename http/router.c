@@ -91,19 +91,25 @@ http_allow_fmt(unsigned mask, char *buf, size_t len)
 
 /* The S3 API lives beside /v1 at /s3 (spec s3-api.md section 1); its own
  * dispatcher (http/s3) tells operations apart by method, path and query. */
-static const http_route http_route_s3 = { "s3",
+static const http_route http_s3_route = { "s3",
 	HTTP_M_GET | HTTP_M_HEAD | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE,
 	true, http_h_s3 };
+
+http_route_res
+http_route_s3(http_method m, const http_route **out)
+{
+	*out = &http_s3_route;
+	return (http_s3_route.methods & (unsigned) m) != 0
+	    ? HTTP_ROUTE_OK
+	    : HTTP_ROUTE_BAD_METHOD;
+}
 
 http_route_res
 http_route_match(const http_path *p, http_method m, const http_route **out)
 {
 	*out = NULL;
 	if (p->nsegs >= 1 && strcmp(p->segs[0], "s3") == 0) {
-		*out = &http_route_s3;
-		return (http_route_s3.methods & (unsigned) m) != 0
-		    ? HTTP_ROUTE_OK
-		    : HTTP_ROUTE_BAD_METHOD;
+		return http_route_s3(m, out);
 	}
 	if (p->nsegs < 2 || strcmp(p->segs[0], "v1") != 0) {
 		return HTTP_ROUTE_NOT_FOUND;

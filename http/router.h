@@ -67,6 +67,11 @@ size_t http_allow_fmt(unsigned mask, char *buf, size_t len);
 http_route_res http_route_match(
     const http_path *p, http_method m, const http_route **out);
 
+/* The S3 route (http_h_s3) for requests the server recognizes as S3 by
+ * other means than the /s3 prefix: a virtual host, or S3 at the root.
+ * Same results as http_route_match. */
+http_route_res http_route_s3(http_method m, const http_route **out);
+
 /* Handlers of the routes above, one file each (h_<resource>.c). */
 void http_h_health(http_req *r);
 void http_h_daemon(http_req *r);

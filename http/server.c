@@ -90,6 +90,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/log.h"
 #include "http/reply.h"
 
@@ -663,6 +664,77 @@ http_route_early(const http_route *rt)
 	return rt->handler == http_h_objects || rt->handler == http_h_s3;
 }
 
+/* Feature bit "S3-API-via-Root" of the cluster config "features". */
+#define HTTP_FEAT_S3_ROOT (1ULL << 3)
+
+/* Length of the bucket if host ("name[:port]") is "<bucket>.<domain>",
+ * else 0. IPv6 literals never are. */
+static size_t
+http_s3_vhost_len(const char *host, const char *dom)
+{
+	const char *colon;
+	size_t hl, dl;
+
+	while (*dom == '.') {
+		dom++;
+	}
+	if (host == NULL || host[0] == '[' || dom[0] == '\0') {
+		return 0;
+	}
+	colon = strrchr(host, ':');
+	hl = colon == NULL ? strlen(host) : (size_t) (colon - host);
+	dl = strlen(dom);
+	if (hl < dl + 2 || host[hl - dl - 1] != '.'
+	    || strncasecmp(host + hl - dl, dom, dl) != 0) {
+		return 0;
+	}
+	return hl - dl - 1;
+}
+
+/* S3 by other means than the /s3 prefix (spec s3-api.md section 1): a
+ * Host "<bucket>.<s3.domain>[:port]" names the bucket whatever the path;
+ * with feature S3-API-via-Root or "s3.root" every path outside /v1 and
+ * /s3 is S3 as if prefixed by /s3. Returns the (possibly new) route
+ * result. */
+static http_route_res
+http_s3_addressing(http_ctx *c, http_route_res rr)
+{
+	http_req *r = &c->req;
+	ais_cconfig *cfg = ais_node_ccfg(r->node);
+	const char *dom, *feats;
+	bool root = false;
+	size_t blen = 0;
+	const char *host;
+
+	if (cfg == NULL) {
+		return rr;
+	}
+	dom = ais_cconfig_str(cfg, "s3.domain", NULL);
+	if (dom != NULL && dom[0] != '\0') {
+		host = MHD_lookup_connection_value(
+		    c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+		blen = http_s3_vhost_len(host, dom);
+		if (blen > 0) {
+			r->s3_vhost = host;
+			r->s3_vhost_len = blen;
+		}
+	}
+	if (blen == 0 && rr == HTTP_ROUTE_NOT_FOUND
+	    && !(r->path.nsegs >= 1 && strcmp(r->path.segs[0], "v1") == 0)) {
+		feats = ais_cconfig_str(cfg, "features", NULL);
+		root = ais_cconfig_bool(cfg, "s3.root", false)
+		    || (feats != NULL
+		        && (strtoull(feats, NULL, 10) & HTTP_FEAT_S3_ROOT)
+		            != 0);
+	}
+	ais_cconfig_rele(cfg);
+	if (blen == 0 && !root) {
+		return rr;
+	}
+	r->s3_root = root;
+	return http_route_s3(r->method, &r->route);
+}
+
 /* Headers are in: parse the target, route, and answer what can be answered
  * without the body. Returns false if a reply was queued. */
 static bool
@@ -711,6 +783,7 @@ http_ctx_begin(http_ctx *c, const char *method)
 		return false;
 	}
 	rr = http_route_match(&r->path, r->method, &r->route);
+	rr = http_s3_addressing(c, rr);
 	if (rr == HTTP_ROUTE_NOT_FOUND) {
 		http_reply_err(r, 404, "invalid URL path %s", r->url_path);
 		return false;

@@ -88,6 +88,15 @@ struct http_req {
 	char remote[HTTP_REMOTE_MAX]; /* client "ip:port" */
 	const http_route *route;
 	bool early; /* headers-only call of an object route (see above) */
+	/* S3 addressing, set by routing when the request goes to http_h_s3
+	 * other than by the /s3 prefix (spec s3-api.md section 1): s3_root
+	 * -- path_raw is the S3 path without "/s3" (S3 at the root);
+	 * s3_vhost -- the bucket named by a virtual host
+	 * "<bucket>.<s3.domain>" (s3_vhost_len bytes, not NUL-terminated;
+	 * path_raw is then the key), NULL if path-style. */
+	bool s3_root;
+	const char *s3_vhost;
+	size_t s3_vhost_len;
 };
 
 /* A request header by name (case-insensitive), or NULL. Borrowed. */

@@ -8,10 +8,10 @@
  * version); an equal one is a no-op; an older one is ignored and logged,
  * never applied; one from another cluster is refused.
  *
- * Primary: AIS_MSG_META_SYNC (local, from membership) installs the new
- * versions the same way and then pushes the current Smap, BMD and config to
+ * Primary: AIS_MSG_META_SYNC (local, from membership or buckets) installs
+ * the new versions the same way, pushes the current Smap, BMD and config to
  * every other node, in parallel, in version order (the actor handles one
- * message at a time). Nodes that did not acknowledge are retried on a timer
+ * message at a time), and only then replies. Nodes that did not acknowledge are retried on a timer
  * until they have the current versions or leave the Smap.
  */
 #include <stdlib.h>
@@ -384,13 +384,14 @@ msync_on_sync(void *state, act_ctx *ctx, const act_msg *msg)
 	if (err != AIS_OK) {
 		return msync_reply_ack(st, ctx, err);
 	}
-	/* Reply first: the caller's change is committed locally; peers that
-	 * miss the push now get it from the retry timer. */
-	ais_err rerr = msync_reply_ack(st, ctx, AIS_OK);
+	/* Push before replying: once the change's initiator (and through it
+	 * the client) hears success, every reachable node has the new version,
+	 * so a read through any proxy sees it. A node that misses the push
+	 * (bounded by the control-plane timeout) gets it from the retry timer. */
 	if (ais_node_is_primary(st->node)) {
 		msync_broadcast(st, reason);
 	}
-	return rerr;
+	return msync_reply_ack(st, ctx, AIS_OK);
 }
 
 static ais_err

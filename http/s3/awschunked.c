@@ -4,6 +4,7 @@
  * -- inside the size line, the signature, the data or its CRLF. Lines are
  * collected in a fixed buffer; data is handed out in place.
  */
+#include "core/hex.h"
 #include "http/s3/awschunked.h"
 
 #include <string.h>
@@ -26,21 +27,6 @@ s3_ach_fail(s3_ach *d, const char *why)
 	return false;
 }
 
-static int
-s3_ach_hex(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* "<hex>[;name=value]..." (CR LF already stripped). */
 static bool
 s3_ach_size_line(s3_ach *d)
@@ -50,11 +36,11 @@ s3_ach_size_line(s3_ach *d)
 	uint64_t v = 0;
 	size_t digits = 0;
 
-	for (; p < end && s3_ach_hex(*p) >= 0; p++) {
+	for (; p < end && ais_hexval(*p) >= 0; p++) {
 		if (++digits > 16) {
 			return s3_ach_fail(d, "chunk size too large");
 		}
-		v = v * 16 + (uint64_t) s3_ach_hex(*p);
+		v = v * 16 + (uint64_t) ais_hexval(*p);
 	}
 	if (digits == 0) {
 		return s3_ach_fail(d, "invalid chunk size");

@@ -145,14 +145,17 @@ s3_op_is_object(s3_op op)
 	return op >= S3_OP_GET_OBJECT && op <= S3_OP_LIST_PARTS;
 }
 
-/* "/s3[/<bucket>[/<key...>]]" from the raw path: bucket and key
- * unescaped once; the key's empty components (repeated or trailing
- * slashes) dropped, as AIS joins path segments. Replies and returns false
- * on error. */
+/* "/s3[/<bucket>[/<key...>]]" from the raw path (without "/s3" at the
+ * root; with a virtual host the bucket is the host's and the whole path
+ * the key): bucket and key unescaped once; the key's empty components
+ * (repeated or trailing slashes) dropped, as AIS joins path segments.
+ * Sets q->fwd_path, the path in "/s3/..." form for targets. Replies and
+ * returns false on error. */
 static bool
 s3_path_parse(http_req *r, s3_req *q)
 {
-	const char *p = r->path_raw + 3; /* past "/s3" */
+	const char *p = r->path_raw + (r->s3_root || r->s3_vhost ? 0 : 3);
+	const char *bsrc;
 	const char *slash;
 	size_t blen;
 	char *bck;
@@ -160,23 +163,31 @@ s3_path_parse(http_req *r, s3_req *q)
 	size_t klen = 0;
 	ais_err err;
 
-	while (*p == '/') {
-		p++;
-	}
 	q->key = "";
 	q->key_len = 0;
-	if (*p == '\0') {
-		return true; /* service */
+	q->fwd_path = r->path_raw;
+	if (r->s3_vhost != NULL) {
+		bsrc = r->s3_vhost;
+		blen = r->s3_vhost_len;
+		slash = p; /* the whole path is the key */
+	} else {
+		while (*p == '/') {
+			p++;
+		}
+		if (*p == '\0') {
+			return true; /* service */
+		}
+		bsrc = p;
+		slash = strchr(p, '/');
+		blen = slash == NULL ? strlen(p) : (size_t) (slash - p);
 	}
-	slash = strchr(p, '/');
-	blen = slash == NULL ? strlen(p) : (size_t) (slash - p);
 	bck = http_req_alloc(r, blen + 1);
 	key = slash == NULL ? NULL : http_req_alloc(r, strlen(slash) + 1);
 	if (bck == NULL || (slash != NULL && key == NULL)) {
 		s3_reply_err(r, 500, "InternalError", "out of memory");
 		return false;
 	}
-	memcpy(bck, p, blen);
+	memcpy(bck, bsrc, blen);
 	bck[blen] = '\0';
 	err = http_unescape(bck, false, &blen);
 	if (err != AIS_OK || blen == 0 || blen > AIS_BCK_NAME_MAX
@@ -187,6 +198,23 @@ s3_path_parse(http_req *r, s3_req *q)
 		return false;
 	}
 	memcpy(q->bucket, bck, blen + 1);
+	if (r->s3_root || r->s3_vhost != NULL) {
+		/* bucket names need no escaping */
+		size_t cap = 8 + blen + strlen(r->path_raw);
+		char *fp = http_req_alloc(r, cap);
+
+		if (fp == NULL) {
+			s3_reply_err(r, 500, "InternalError", "out of memory");
+			return false;
+		}
+		if (r->s3_vhost != NULL) {
+			snprintf(fp, cap, "/s3/%s%s%s", q->bucket,
+			    r->path_raw[0] == '/' ? "" : "/", r->path_raw);
+		} else {
+			snprintf(fp, cap, "/s3%s", r->path_raw);
+		}
+		q->fwd_path = fp;
+	}
 	if (slash == NULL) {
 		return true;
 	}

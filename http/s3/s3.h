@@ -65,6 +65,9 @@ typedef struct s3_req {
 	char bucket[AIS_BCK_NAME_MAX + 1]; /* "" for service-level ops */
 	const char *key;   /* object key, unescaped, "" if none (arena) */
 	size_t key_len;
+	/* The request path in "/s3/<bucket>[/<key>]" form (escaped, as
+	 * sent), whatever the addressing: what proxies send targets. */
+	const char *fwd_path;
 	/* The bucket as found in the BMD (by name, any provider/namespace),
 	 * valid when bck_found. */
 	bool bck_found;

@@ -42,6 +42,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/hex.h"
 #include "actors/node/node.h"
 #include "core/log.h"
 #include "core/xreg.h"
@@ -647,13 +648,8 @@ s3_mpu_body_parse(const char *doc, size_t len, s3_mpu_want **out, size_t *n)
 static unsigned
 s3_mpu_hexval(char c)
 {
-	if (c >= '0' && c <= '9') {
-		return (unsigned) (c - '0');
-	}
-	if (c >= 'a' && c <= 'f') {
-		return (unsigned) (c - 'a' + 10);
-	}
-	return (unsigned) (c - 'A' + 10);
+	int v = ais_hexval(c); /* part MD5s were checked when stored */
+	return v < 0 ? 0u : (unsigned) v;
 }
 
 /* The custom metadata of the Create (meta "custom") into md. */

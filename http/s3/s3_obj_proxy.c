@@ -151,7 +151,7 @@ s3_fwd_owner(http_req *r, s3_req *q, char *url, size_t len)
 static void
 s3_fwd_redirect(http_req *r, s3_req *q, const char *url)
 {
-	size_t cap = strlen(url) + strlen(r->path_raw) + strlen(r->query_raw)
+	size_t cap = strlen(url) + strlen(q->fwd_path) + strlen(r->query_raw)
 	    + AIS_ID_MAX + 64;
 	char *loc = http_req_alloc(r, cap);
 	s3_buf b = { 0 };
@@ -160,7 +160,7 @@ s3_fwd_redirect(http_req *r, s3_req *q, const char *url)
 		s3_reply_err(r, 500, "InternalError", "out of memory");
 		return;
 	}
-	snprintf(loc, cap, "%s%s?%s%spid=%s&utm=%lld", url, r->path_raw,
+	snprintf(loc, cap, "%s%s?%s%spid=%s&utm=%lld", url, q->fwd_path,
 	    r->query_raw, r->query_raw[0] == '\0' ? "" : "&", r->node->self.id,
 	    (long long) http_obj_now_ns());
 	s3_buf_put(&b,
@@ -286,7 +286,7 @@ s3_fwd_send_head(http_req *r, s3_fwd *w, const char *url, bool body)
 	host = host == NULL ? url : host + 3;
 	err = http_fwd_printf(w->f,
 	    "%s %s?%s%spid=%s&utm=%lld HTTP/1.1\r\nHost: %s\r\n",
-	    r->method_str, r->path_raw, r->query_raw,
+	    r->method_str, w->q.fwd_path, r->query_raw,
 	    r->query_raw[0] == '\0' ? "" : "&", r->node->self.id,
 	    (long long) http_obj_now_ns(), host);
 	if (err != AIS_OK) {

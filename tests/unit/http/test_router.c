@@ -117,6 +117,12 @@ test_router_match_table(void **state)
 	assert_null(rt);
 	assert_int_equal(test_router_match("/v1/nope", HTTP_M_GET, &rt),
 	    HTTP_ROUTE_NOT_FOUND);
+	/* The S3 route by other means (virtual host, S3 at the root). */
+	assert_int_equal(http_route_s3(HTTP_M_PUT, &rt), HTTP_ROUTE_OK);
+	assert_ptr_equal(rt->handler, http_h_s3);
+	assert_int_equal(
+	    http_route_s3(HTTP_M_PATCH, &rt), HTTP_ROUTE_BAD_METHOD);
+	assert_ptr_equal(rt->handler, http_h_s3);
 	assert_int_equal(test_router_match("/v2/health", HTTP_M_GET, &rt),
 	    HTTP_ROUTE_NOT_FOUND);
 	assert_int_equal(test_router_match("/health", HTTP_M_GET, &rt),
