@@ -35,7 +35,8 @@
 #include "http/s3/awschunked.h"
 #include "http/s3/s3_obj_int.h"
 
-/* An MD5 hex placeholder reserving the ETag's room in the metadata. */
+/* 32 hex digits that reserve the ETag's room in the metadata before
+ * the real MD5 is known (the size check happens before the body moves). */
 #define S3_PUT_ETAG_HOLD "00000000000000000000000000000000"
 
 typedef struct s3_put {
