@@ -213,8 +213,8 @@ node_config_load(const node_flags *f, ais_node *n)
 			node_die_config("mountpath \"%s\" is not a directory",
 			    lc->fspaths[i]);
 		}
-		if (ais_mpath_init(&n->mpaths[n->nmpaths++], lc->fspaths[i]) !=
-		    AIS_OK) {
+		ais_mpath probe;
+		if (ais_mpath_init(&probe, lc->fspaths[i]) != AIS_OK) {
 			node_die_config("invalid mountpath \"%s\"",
 			    lc->fspaths[i]);
 		}
@@ -368,6 +368,24 @@ node_on_giveup(void *cookie, const char *actor, ais_err last)
 	ais_node_shutdown(cookie, 1);
 }
 
+/* Target: the mountpath set from the local config (fspaths). */
+static void
+node_mpaths_load(ais_node *n)
+{
+	static ais_mpath mps[AIS_MAX_MPATHS];
+	size_t k = 0;
+	ais_mpset *set = NULL;
+	for (size_t i = 0; i < n->lcfg.nfspaths && k < AIS_MAX_MPATHS; i++) {
+		if (ais_mpath_init(&mps[k], n->lcfg.fspaths[i]) == AIS_OK) {
+			k++;
+		}
+	}
+	if (ais_mpset_new(mps, k, NULL, 0, 1, &set) != AIS_OK) {
+		node_die_config("out of memory");
+	}
+	ais_node_mpset_publish(n, set);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -425,6 +443,7 @@ main(int argc, char **argv)
 		node_die_config("invalid node identity or host");
 	}
 	ais_node_snapslots_init(n);
+	node_mpaths_load(n);
 	node_ccfg_load(&f, n);
 	node_meta_load(n);
 	{

@@ -147,16 +147,17 @@ hl_target(http_req *r, const hl_bck *b, const http_lso_msg *m)
 	http_lso_page page;
 	ais_err err;
 
-	buf = http_req_alloc(r, (n->nmpaths == 0 ? 1 : n->nmpaths) * PATH_MAX);
+	const ais_mpset *mset = ais_node_mpset(n);
+	buf = http_req_alloc(r, (mset->n == 0 ? 1 : mset->n) * PATH_MAX);
 	if (buf == NULL) {
 		http_reply_aerr(r, AIS_ENOMEM, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < n->nmpaths && i < AIS_MAX_MPATHS; i++) {
+	for (size_t i = 0; i < mset->n && i < AIS_MAX_MPATHS; i++) {
 		char *dir = buf + i * PATH_MAX;
 		size_t dl;
 
-		if (ais_bck_dir(dir, PATH_MAX - 8, n->mpaths[i].path,
+		if (ais_bck_dir(dir, PATH_MAX - 8, mset->avail[i].path,
 		        b->provider, b->ns, b->name)
 		    != AIS_OK) {
 			continue;
@@ -164,7 +165,7 @@ hl_target(http_req *r, const hl_bck *b, const http_lso_msg *m)
 		dl = strlen(dir);
 		snprintf(dir + dl, PATH_MAX - dl, "/%s", AIS_CT_OBJ);
 		roots[nroots] = dir;
-		mps[nroots] = n->mpaths[i].path;
+		mps[nroots] = mset->avail[i].path;
 		nroots++;
 	}
 	http_lso_page_init(&page);

@@ -333,13 +333,14 @@ http_job_delete_start(
 	}
 	j->bck = *bck;
 	snprintf(j->self, sizeof(j->self), "%s", n->self.id);
-	j->nmps = n->nmpaths < AIS_MAX_MPATHS ? n->nmpaths : AIS_MAX_MPATHS;
+	const ais_mpset *mset = ais_node_mpset(n);
+	j->nmps = mset->n < AIS_MAX_MPATHS ? mset->n : AIS_MAX_MPATHS;
 	j->mps = calloc(j->nmps + 1, sizeof(*j->mps));
 	if (j->mps == NULL) {
 		hjd_free(j);
 		return AIS_ENOMEM;
 	}
-	memcpy(j->mps, n->mpaths, j->nmps * sizeof(j->mps[0]));
+	memcpy(j->mps, mset->avail, j->nmps * sizeof(j->mps[0]));
 	err = ais_xreg_start(reg, id, HTTP_JOB_DELETE, bck, &j->x);
 	if (err != AIS_OK) {
 		hjd_free(j);

@@ -333,10 +333,11 @@ http_obj_fqn(const http_obj *o, const ais_mpath *mp, const char *kind,
 const ais_mpath *
 http_obj_mpath(ais_node *n, const http_obj *o)
 {
-	if (n->nmpaths == 0) {
+	const ais_mpset *s = ais_node_mpset(n);
+	if (s->n == 0) {
 		return NULL;
 	}
-	return &n->mpaths[ais_hrw_mpath(n->mpaths, n->nmpaths, o->digest)];
+	return &s->avail[ais_hrw_mpath(s->avail, s->n, o->digest)];
 }
 
 /* Opens fqn if it is a regular file: 0 or errno (ENOENT for "not an
@@ -361,7 +362,10 @@ int
 http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp,
     struct stat *st)
 {
-	const ais_mpath *hrw = http_obj_mpath(n, o);
+	const ais_mpset *s = ais_node_mpset(n);
+	const ais_mpath *hrw = s->n == 0
+	    ? NULL
+	    : &s->avail[ais_hrw_mpath(s->avail, s->n, o->digest)];
 	char fqn[PATH_MAX];
 	int e;
 
@@ -379,8 +383,8 @@ http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp,
 	/* Misplaced (a mountpath was added or removed and resilver has not
 	 * moved it yet): costs a failed open per other mountpath, on misses
 	 * only. */
-	for (size_t i = 0; i < n->nmpaths; i++) {
-		const ais_mpath *mp = &n->mpaths[i];
+	for (size_t i = 0; i < s->n; i++) {
+		const ais_mpath *mp = &s->avail[i];
 
 		if (mp == hrw
 		    || !http_obj_fqn(o, mp, AIS_CT_OBJ, fqn, sizeof(fqn))) {

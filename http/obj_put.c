@@ -562,9 +562,12 @@ http_obj_remove(ais_node *n, const http_obj *o, size_t *removed)
 	*removed = 0;
 	/* Every mountpath: a misplaced copy left on another one would
 	 * otherwise be served again (http_obj_open falls back to it). */
-	for (size_t i = 0; i < n->nmpaths; i++) {
-		if (!http_obj_fqn(
-		        o, &n->mpaths[i], AIS_CT_OBJ, fqn, sizeof(fqn))) {
+	/* Disabled mountpaths too: their copy would come back on enable. */
+	const ais_mpset *s = ais_node_mpset(n);
+	for (size_t i = 0; i < s->n + s->ndisabled; i++) {
+		const ais_mpath *mp
+		    = i < s->n ? &s->avail[i] : &s->disabled[i - s->n];
+		if (!http_obj_fqn(o, mp, AIS_CT_OBJ, fqn, sizeof(fqn))) {
 			continue;
 		}
 		if (unlink(fqn) == 0) {

@@ -116,7 +116,6 @@ msync_install_smap(ais_node *n, const char *json, const char *from)
 	ais_err verdict = AIS_OK;
 	bool apply = msync_judge("Smap", cur ? cur->version : 0,
 	    cur ? cur->uuid : "", nm->version, nm->uuid, from, &verdict);
-	ais_smap_rele(cur);
 	if (apply) {
 		err = msync_save(n, "smap", ais_smap_dumps(nm));
 		if (err == AIS_OK) {
@@ -125,9 +124,14 @@ msync_install_smap(ais_node *n, const char *json, const char *from)
 			    (long long) nm->version, nm->nproxies,
 			    nm->ntargets, nm->primary);
 			ais_snapslot_set(&n->smap, nm);
+			/* Targets rebalance when data owners changed (nm stays
+			 * valid: only this actor replaces the slot). */
+			ais_tgt_smap_changed(n, cur, nm);
+			ais_smap_rele(cur);
 			return AIS_OK;
 		}
 	}
+	ais_smap_rele(cur);
 	ais_smap_rele(nm);
 	return err != AIS_OK ? err : verdict;
 }

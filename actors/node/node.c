@@ -61,6 +61,7 @@ ais_node_snapslots_init(ais_node *n)
 void
 ais_node_snapslots_fini(ais_node *n)
 {
+	ais_mpset_free_all(atomic_exchange(&n->mps, NULL));
 	ais_snapslot_fini(&n->smap);
 	ais_snapslot_fini(&n->bmd);
 	ais_snapslot_fini(&n->ccfg);
@@ -82,6 +83,23 @@ ais_cconfig *
 ais_node_ccfg(ais_node *n)
 {
 	return ais_snapslot_get(&n->ccfg);
+}
+
+static const ais_mpset node_no_mpaths = { .n = 0 };
+
+const ais_mpset *
+ais_node_mpset(ais_node *n)
+{
+	const ais_mpset *s = atomic_load_explicit(&n->mps, memory_order_acquire);
+	return s != NULL ? s : &node_no_mpaths;
+}
+
+void
+ais_node_mpset_publish(ais_node *n, ais_mpset *s)
+{
+	ais_mpset *old = atomic_load(&n->mps);
+	s->retired = old;
+	atomic_store_explicit(&n->mps, s, memory_order_release);
 }
 
 bool

@@ -25,12 +25,15 @@
 #include "core/bmd.h"
 #include "core/config.h"
 #include "core/hrw.h"
+#include "core/mpset.h"
 #include "core/smap.h"
 #include "core/snapshot.h"
 
 #define AIS_ACTOR_METASYNC "metasync"
 #define AIS_ACTOR_MEMBERSHIP "membership"
 #define AIS_ACTOR_BUCKETS "buckets"
+#define AIS_ACTOR_REBALANCE "rebalance"
+#define AIS_ACTOR_MPATH "mpath"
 
 /* Control-plane call timeout default (timeout.cplane_operation). */
 #define AIS_CPLANE_TIMEOUT_MS 2000
@@ -39,8 +42,7 @@ typedef struct ais_node {
 	ais_role role;
 	ais_snode self;              /* this node's Snode */
 	ais_local_config lcfg;       /* node-local config (flags applied) */
-	ais_mpath mpaths[AIS_MAX_MPATHS]; /* target: mountpaths (from lcfg) */
-	size_t nmpaths;
+	_Atomic(ais_mpset *) mps;    /* target: current mountpath set */
 	char primary_url[AIS_URL_MAX + 1]; /* bootstrap: primary's HTTP URL or
 					    * NNG URL, "" = I am the primary */
 	ais_snapslot smap;           /* ais_smap */
@@ -81,9 +83,22 @@ bool ais_node_is_primary(ais_node *n);
  * the on-disk data of buckets the new BMD no longer has (actors/node/
  * tgt_bmd.c). old may be NULL. */
 void ais_tgt_bmd_changed(ais_node *n, const ais_bmd *old, const ais_bmd *nw);
+/* Target: called by metasync right after a new Smap is published (old may
+ * be NULL); starts a global rebalance when the set of targets that own data
+ * changed (actors/node/rebalance.c). */
+void ais_tgt_smap_changed(ais_node *n, const ais_smap *old,
+    const ais_smap *nw);
 /* Target startup: removes, in the background, what a previous run left in
  * the mountpaths' trash. */
 void ais_tgt_trash_sweep(ais_node *n);
+
+/* Target: the current mountpath set (never NULL after startup on a target;
+ * an empty set on proxies). Valid until the process exits (core/mpset.h):
+ * hold the pointer for a whole request and use one set throughout. */
+const ais_mpset *ais_node_mpset(ais_node *n);
+/* Publishes s as the current set (the old one is retired, not freed).
+ * Only startup and the mountpath actor call this. */
+void ais_node_mpset_publish(ais_node *n, ais_mpset *s);
 
 /* Paths of the persisted files in the node's confdir. */
 void ais_node_meta_path(const ais_node *n, const char *what, char *buf,

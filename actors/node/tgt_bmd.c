@@ -189,8 +189,9 @@ ais_tgt_bmd_changed(ais_node *n, const ais_bmd *old, const ais_bmd *nw)
 {
 	tgt_trash *t;
 
+	const ais_mpset *s = n ? ais_node_mpset(n) : NULL;
 	if (n == NULL || n->role != AIS_ROLE_TARGET || old == NULL
-	    || nw == NULL || n->nmpaths == 0) {
+	    || nw == NULL || s->n + s->ndisabled == 0) {
 		return;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -210,8 +211,10 @@ ais_tgt_bmd_changed(ais_node *n, const ais_bmd *old, const ais_bmd *nw)
 		    "data (BMD v%lld)",
 		    b->provider, b->ns, b->name,
 		    nb ? "re-created" : "destroyed", (long long) nw->version);
-		for (size_t m = 0; m < n->nmpaths; m++) {
-			tgt_bck_trash(n->mpaths[m].path, b, t);
+		for (size_t m = 0; m < s->n + s->ndisabled; m++) {
+			tgt_bck_trash(m < s->n ? s->avail[m].path
+					       : s->disabled[m - s->n].path,
+			    b, t);
 		}
 	}
 	if (t->n == 0) {
@@ -226,7 +229,8 @@ ais_tgt_trash_sweep(ais_node *n)
 {
 	tgt_trash *t;
 
-	if (n == NULL || n->role != AIS_ROLE_TARGET || n->nmpaths == 0) {
+	const ais_mpset *s = n ? ais_node_mpset(n) : NULL;
+	if (n == NULL || n->role != AIS_ROLE_TARGET || s->n + s->ndisabled == 0) {
 		return;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -234,9 +238,10 @@ ais_tgt_trash_sweep(ais_node *n)
 	}
 	/* Whatever a previous run moved to the trash but did not finish
 	 * removing (the process stopped mid-way) goes now. */
-	for (size_t m = 0; m < n->nmpaths; m++) {
+	for (size_t m = 0; m < s->n + s->ndisabled; m++) {
 		char trash[PATH_MAX + 16];
-		snprintf(trash, sizeof(trash), "%s/%s", n->mpaths[m].path,
+		snprintf(trash, sizeof(trash), "%s/%s",
+		    m < s->n ? s->avail[m].path : s->disabled[m - s->n].path,
 		    TGT_TRASH_DIR);
 		DIR *d = opendir(trash);
 		if (d == NULL) {

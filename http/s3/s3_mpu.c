@@ -883,12 +883,13 @@ s3_mpu_list_uploads_target(http_req *r, s3_req *q)
 		return;
 	}
 	s3_buf_put(&b, "<Uploads>");
-	for (size_t i = 0; i < r->node->nmpaths; i++) {
+	const ais_mpset *mset = ais_node_mpset(r->node);
+	for (size_t i = 0; i < mset->n; i++) {
 		char root[PATH_MAX];
 		DIR *d;
 		struct dirent *de;
 
-		if (!s3_mpu_root(r->node->mpaths[i].path,
+		if (!s3_mpu_root(mset->avail[i].path,
 		        ais_provider_norm(provider), ns[0] == '\0' ? "@#" : ns,
 		        q->bucket, root, sizeof(root))) {
 			continue;

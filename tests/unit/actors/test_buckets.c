@@ -374,17 +374,20 @@ test_tgt_bmd_changed(void **state)
 	fixture *fx = *state;
 	ais_node t;
 	char mp[2][256], path[PATH_MAX]; /* temp dirs: short paths */
+	ais_mpath mps[2];
+	ais_mpset *set = NULL;
 
 	memset(&t, 0, sizeof(t));
 	t.role = AIS_ROLE_TARGET;
 	for (int i = 0; i < 2; i++) {
 		snprintf(mp[i], sizeof(mp[i]), "%s/mp%d", fx->dir, i);
 		assert_int_equal(mkdir(mp[i], 0755), 0);
-		assert_int_equal(ais_mpath_init(&t.mpaths[i], mp[i]), AIS_OK);
+		assert_int_equal(ais_mpath_init(&mps[i], mp[i]), AIS_OK);
 		test_mkobj(mp[i], "abc");
 		test_mkobj(mp[i], "keep");
 	}
-	t.nmpaths = 2;
+	assert_int_equal(ais_mpset_new(mps, 2, NULL, 0, 1, &set), AIS_OK);
+	ais_node_mpset_publish(&t, set);
 
 	/* old: abc + keep; new: keep only */
 	ais_bmd *old = test_bmd_with(2, "abc", 100);
@@ -424,6 +427,7 @@ test_tgt_bmd_changed(void **state)
 	ais_bmd_rele(old);
 	ais_bmd_rele(nw);
 	ais_bmd_rele(again);
+	ais_mpset_free_all(atomic_exchange(&t.mps, NULL));
 }
 
 int

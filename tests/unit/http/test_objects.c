@@ -101,6 +101,8 @@ test_fx_setup(void **state)
 	ais_cconfig *cc = NULL;
 	json_t *props = NULL;
 	char mp[128];
+	ais_mpath mps[2];
+	ais_mpset *set = NULL;
 
 	assert_non_null(fx);
 	n = &fx->node;
@@ -113,9 +115,10 @@ test_fx_setup(void **state)
 	for (int i = 0; i < 2; i++) {
 		snprintf(mp, sizeof(mp), "%s/mp%d", fx->dir, i + 1);
 		assert_int_equal(mkdir(mp, 0755), 0);
-		assert_int_equal(ais_mpath_init(&n->mpaths[i], mp), AIS_OK);
+		assert_int_equal(ais_mpath_init(&mps[i], mp), AIS_OK);
 	}
-	n->nmpaths = 2;
+	assert_int_equal(ais_mpset_new(mps, 2, NULL, 0, 1, &set), AIS_OK);
+	ais_node_mpset_publish(n, set);
 	ais_snapslot_init(&n->smap, test_smap_hold, test_smap_rele);
 	ais_snapslot_init(&n->bmd, test_bmd_hold, test_bmd_rele);
 	ais_snapslot_init(&n->ccfg, test_ccfg_hold, test_ccfg_rele);
@@ -162,6 +165,7 @@ test_fx_teardown(void **state)
 	ais_snapslot_fini(&fx->node.smap);
 	ais_snapslot_fini(&fx->node.bmd);
 	ais_snapslot_fini(&fx->node.ccfg);
+	ais_mpset_free_all(atomic_exchange(&fx->node.mps, NULL));
 	ais_local_config_fini(&fx->node.lcfg);
 	nftw(fx->dir, test_rm, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
