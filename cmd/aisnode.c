@@ -22,12 +22,15 @@
 
 #include <curl/curl.h>
 
+#include "actors/node/mpath.h"
 #include "actors/node/node.h"
 #include "actors/node/node_actors.h"
+#include "actors/node/rebalance.h"
 #include "core/bmd.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metafile.h"
+#include "core/mpset.h"
 #include "core/nodeid.h"
 #include "core/smap.h"
 #include "http/server.h"
@@ -334,6 +337,16 @@ static void
 node_meta_persist(ais_node *n)
 {
 	char path[PATH_MAX + 16];
+	if (atomic_load(&n->forget_meta)) {
+		/* Decommissioned: the next start is a new node that joins by
+		 * -primary_url, not a member coming back. */
+		const char *what[] = { "smap", "bmd", "conf", "rmd" };
+		for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+			ais_node_meta_path(n, what[i], path, sizeof(path));
+			unlink(path);
+		}
+		return;
+	}
 	ais_smap *m = ais_node_smap(n);
 	ais_bmd *b = ais_node_bmd(n);
 	ais_cconfig *c = ais_node_ccfg(n);
@@ -368,21 +381,36 @@ node_on_giveup(void *cookie, const char *actor, ais_err last)
 	ais_node_shutdown(cookie, 1);
 }
 
-/* Target: the mountpath set from the local config (fspaths). */
+/* Target: the mountpath set. The persisted state <confdir>/.ais.vmd wins
+ * over the config's fspaths, so runtime attach/detach/enable/disable
+ * survive a restart; an fspath the config gained since the file last saw
+ * it is attached, one the admin detached stays detached, a missing
+ * directory is disabled (rule: ais_vmd_startup, core/mpset.h). Proxies:
+ * an empty set. */
 static void
 node_mpaths_load(ais_node *n)
 {
-	static ais_mpath mps[AIS_MAX_MPATHS];
-	size_t k = 0;
+	ais_vmd *v = calloc(1, sizeof(*v));
 	ais_mpset *set = NULL;
-	for (size_t i = 0; i < n->lcfg.nfspaths && k < AIS_MAX_MPATHS; i++) {
-		if (ais_mpath_init(&mps[k], n->lcfg.fspaths[i]) == AIS_OK) {
-			k++;
-		}
-	}
-	if (ais_mpset_new(mps, k, NULL, 0, 1, &set) != AIS_OK) {
+	char file[PATH_MAX + 16];
+	bool changed = false;
+
+	if (v == NULL) {
 		node_die_config("out of memory");
 	}
+	if (n->role == AIS_ROLE_TARGET) {
+		snprintf(file, sizeof(file), "%s/%s", n->lcfg.confdir,
+		    AIS_VMD_FILE);
+		ais_vmd_startup(file, n->lcfg.fspaths, n->lcfg.fslabels,
+		    n->lcfg.nfspaths, v, &changed);
+		if (changed && ais_vmd_save(file, v) != AIS_OK) {
+			AIS_LOGE("AIS-MPATH-VMD-SAVE", "cannot save %s", file);
+		}
+	}
+	if (ais_vmd_to_mpset(v, v->version, &set) != AIS_OK) {
+		node_die_config("invalid mountpaths");
+	}
+	free(v);
 	ais_node_mpset_publish(n, set);
 }
 
@@ -479,7 +507,13 @@ main(int argc, char **argv)
 	    (err = act_sup_start_child(n->sup, &ais_membership_ops, n,
 		 NULL)) != AIS_OK ||
 	    (err = act_sup_start_child(n->sup, &ais_buckets_ops, n, NULL)) !=
-		AIS_OK) {
+		AIS_OK ||
+	    (err = act_sup_start_child(n->sup, &ais_keepalive_ops, n, NULL)) !=
+		AIS_OK ||
+	    (n->role == AIS_ROLE_TARGET &&
+		(err = act_sup_start_child(n->sup, &ais_mpath_ops, n, NULL)) !=
+		    AIS_OK) ||
+	    (err = ais_reb_start_actors(n->sup, n)) != AIS_OK) {
 		fprintf(stderr, "aisnode: cannot start actors: %s\n",
 		    ais_strerror(err));
 		goto out;

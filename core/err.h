@@ -35,7 +35,8 @@
 	X(EPROTO, "protocol error")                                       \
 	X(EINTERNAL, "internal error")                                    \
 	X(ECONFLICT, "conflict")                                          \
-	X(EPERM, "not permitted")
+	X(EPERM, "not permitted")                                         \
+	X(ENOQUORUM, "no quorum")
 
 typedef int ais_err;
 

@@ -30,6 +30,10 @@ struct ais_xact {
 	atomic_bool aborted;
 	atomic_int_fast64_t objs;
 	atomic_int_fast64_t bytes;
+	atomic_int_fast64_t out_objs;
+	atomic_int_fast64_t out_bytes;
+	atomic_int_fast64_t in_objs;
+	atomic_int_fast64_t in_bytes;
 	pthread_mutex_t mu; /* err, abort_err */
 	char err[AIS_XACT_ERR_MAX];
 	char abort_err[AIS_XACT_ERR_MAX];
@@ -183,6 +187,10 @@ ais_xreg_start(ais_xreg *reg, const char *id, const char *kind,
 	atomic_init(&x->aborted, false);
 	atomic_init(&x->objs, 0);
 	atomic_init(&x->bytes, 0);
+	atomic_init(&x->out_objs, 0);
+	atomic_init(&x->out_bytes, 0);
+	atomic_init(&x->in_objs, 0);
+	atomic_init(&x->in_bytes, 0);
 	pthread_mutex_init(&x->mu, NULL);
 
 	pthread_mutex_lock(&reg->mu);
@@ -375,6 +383,20 @@ ais_xact_add(ais_xact *x, int64_t objs, int64_t bytes)
 	atomic_fetch_add(&x->bytes, bytes);
 }
 
+void
+ais_xact_add_out(ais_xact *x, int64_t objs, int64_t bytes)
+{
+	atomic_fetch_add(&x->out_objs, objs);
+	atomic_fetch_add(&x->out_bytes, bytes);
+}
+
+void
+ais_xact_add_in(ais_xact *x, int64_t objs, int64_t bytes)
+{
+	atomic_fetch_add(&x->in_objs, objs);
+	atomic_fetch_add(&x->in_bytes, bytes);
+}
+
 bool
 ais_xact_aborted(const ais_xact *x)
 {
@@ -427,6 +449,10 @@ ais_xact_snap_get(ais_xact *x, ais_xact_snap *out)
 	out->start_ns = x->start_ns;
 	out->objs = atomic_load(&x->objs);
 	out->bytes = atomic_load(&x->bytes);
+	out->out_objs = atomic_load(&x->out_objs);
+	out->out_bytes = atomic_load(&x->out_bytes);
+	out->in_objs = atomic_load(&x->in_objs);
+	out->in_bytes = atomic_load(&x->in_bytes);
 	pthread_mutex_lock(&x->mu);
 	out->end_ns = atomic_load(&x->end_ns);
 	out->aborted = atomic_load(&x->aborted);
@@ -635,6 +661,7 @@ ais_xact_snap_to_json(const ais_xact_snap *s)
 	char et[48];
 	char objs[24];
 	char bytes[24];
+	char oo[24], ob[24], io[24], ib[24];
 	json_t *stats;
 	json_t *bck = ais_xact_bck_json(&s->bck);
 	json_t *src = ais_xact_bck_json(NULL);
@@ -644,9 +671,13 @@ ais_xact_snap_to_json(const ais_xact_snap *s)
 	ais_xact_time_fmt(s->end_ns, et, sizeof(et));
 	snprintf(objs, sizeof(objs), "%lld", (long long) s->objs);
 	snprintf(bytes, sizeof(bytes), "%lld", (long long) s->bytes);
+	snprintf(oo, sizeof(oo), "%lld", (long long) s->out_objs);
+	snprintf(ob, sizeof(ob), "%lld", (long long) s->out_bytes);
+	snprintf(io, sizeof(io), "%lld", (long long) s->in_objs);
+	snprintf(ib, sizeof(ib), "%lld", (long long) s->in_bytes);
 	stats = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "loc-objs", objs,
-	    "loc-bytes", bytes, "out-objs", "0", "out-bytes", "0", "in-objs",
-	    "0", "in-bytes", "0");
+	    "loc-bytes", bytes, "out-objs", oo, "out-bytes", ob, "in-objs", io,
+	    "in-bytes", ib);
 	if (bck == NULL || src == NULL || dst == NULL || stats == NULL) {
 		json_decref(bck);
 		json_decref(src);
@@ -723,6 +754,10 @@ ais_xact_snap_from_json(const json_t *j, ais_xact_snap *out)
 	if (json_is_object(stats)) {
 		(void) ais_json_int64(stats, "loc-objs", &out->objs);
 		(void) ais_json_int64(stats, "loc-bytes", &out->bytes);
+		(void) ais_json_int64(stats, "out-objs", &out->out_objs);
+		(void) ais_json_int64(stats, "out-bytes", &out->out_bytes);
+		(void) ais_json_int64(stats, "in-objs", &out->in_objs);
+		(void) ais_json_int64(stats, "in-bytes", &out->in_bytes);
 	}
 	return AIS_OK;
 }

@@ -52,6 +52,10 @@ typedef struct ais_xact_snap {
 	char abort_err[AIS_XACT_ERR_MAX];
 	int64_t objs;  /* objects processed */
 	int64_t bytes; /* their bytes */
+	int64_t out_objs;  /* sent to other targets (rebalance, copies) */
+	int64_t out_bytes;
+	int64_t in_objs;   /* received from other targets */
+	int64_t in_bytes;
 } ais_xact_snap;
 
 /* Which jobs a query wants; NULL/"" fields match everything. */
@@ -99,6 +103,9 @@ void ais_xact_rele(ais_xact *x);            /* frees at zero; accepts NULL */
 const char *ais_xact_id(const ais_xact *x); /* borrowed, lives with x */
 /* Adds to the progress counters (any thread). */
 void ais_xact_add(ais_xact *x, int64_t objs, int64_t bytes);
+/* Adds to the sent (out) and received (in) counters (any thread). */
+void ais_xact_add_out(ais_xact *x, int64_t objs, int64_t bytes);
+void ais_xact_add_in(ais_xact *x, int64_t objs, int64_t bytes);
 bool ais_xact_aborted(const ais_xact *x);
 /* Same as ais_xreg_abort for a job at hand. */
 bool ais_xact_abort(ais_xact *x, const char *why);

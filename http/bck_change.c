@@ -57,6 +57,13 @@ http_bck_change(ais_node *n, const char *provider, const char *ns,
 		snprintf(pid, sizeof(pid), "%s", psn->id);
 	}
 	ais_smap_rele(smap);
+	if (!local && atomic_load(&n->primary_lost)) {
+		/* Fail fast and clearly rather than wait out the call. */
+		snprintf(errbuf, errlen, "%s %s: the primary is unreachable "
+		    "(election in progress or no quorum); retry", action,
+		    cname);
+		return AIS_EAGAIN;
+	}
 	if (psn == NULL || n->rt == NULL || (!local && url[0] == '\0')) {
 		snprintf(errbuf, errlen, "%s %s: primary is not known yet",
 		    action, cname);

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "http/mountpaths.h"
 #include "http/server.h"
 
 void
@@ -15,6 +16,10 @@ http_h_cluster(http_req *r)
 {
 	const char *what = http_query_get(&r->query, "what");
 
+	if (r->method != HTTP_M_GET) {
+		http_cluster_admin(r);
+		return;
+	}
 	switch (http_what_parse(what)) {
 	case HTTP_WHAT_SMAP:
 		http_daemon_smap(r);
@@ -30,6 +35,10 @@ http_h_cluster(http_req *r)
 		return;
 	default:
 		break;
+	}
+	if (what != NULL && strcmp(what, "mountpaths") == 0) {
+		http_mountpaths_cluster(r); /* h_mountpaths.c */
+		return;
 	}
 	if (what != NULL && (strcmp(what, "status") == 0 ||
 	    strcmp(what, "status_all") == 0 ||

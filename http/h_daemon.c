@@ -1,14 +1,17 @@
 /*
  * GET /v1/daemon?what=... (spec native-api.md section 2.2): what this node
- * knows -- its Smap, BMD, own Snode and config. Also the metadata answers
- * /v1/cluster shares (h_cluster.c): each reads the published snapshot once,
- * renders it as the AIS wire JSON and releases it before replying, so a
- * metasync installing a new version never waits on a client.
+ * knows -- its Smap, BMD, own Snode, config and (targets) mountpaths; and
+ * PUT|POST|DELETE /v1/daemon/mountpaths (h_mountpaths.c). Also the
+ * metadata answers /v1/cluster shares (h_cluster.c): each reads the
+ * published snapshot once, renders it as the AIS wire JSON and releases it
+ * before replying, so a metasync installing a new version never waits on
+ * a client.
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/mountpaths.h"
 #include "http/reply.h"
 #include "http/server.h"
 
@@ -146,7 +149,28 @@ void
 http_h_daemon(http_req *r)
 {
 	const char *what = http_query_get(&r->query, "what");
+	const char *sub = r->path.nsegs > 2 ? r->path.segs[2] : "";
 
+	/* Per-node admin: only mountpaths so far (h_mountpaths.c). */
+	if (strcmp(sub, "mountpaths") == 0 && r->method != HTTP_M_GET) {
+		http_mountpaths_admin(r);
+		return;
+	}
+	if (sub[0] != '\0') {
+		http_reply_err(r, 404, "invalid route %s", r->url_path);
+		return;
+	}
+	if (r->method != HTTP_M_GET) {
+		http_reply_err(r, 400,
+		    "%s /v1/daemon: per-node admin other than "
+		    "/v1/daemon/mountpaths is not supported yet",
+		    r->method_str);
+		return;
+	}
+	if (what != NULL && strcmp(what, "mountpaths") == 0) {
+		http_mountpaths_get(r);
+		return;
+	}
 	switch (http_what_parse(what)) {
 	case HTTP_WHAT_SMAP:
 		http_daemon_smap(r);

@@ -148,12 +148,14 @@ hl_target(http_req *r, const hl_bck *b, const http_lso_msg *m)
 	ais_err err;
 
 	const ais_mpset *mset = ais_node_mpset(n);
-	buf = http_req_alloc(r, (mset->n == 0 ? 1 : mset->n) * PATH_MAX);
+	/* waiting_dd mountpaths still hold objects resilver has not moved */
+	size_t nmp = mset->n + mset->nwaiting;
+	buf = http_req_alloc(r, (nmp == 0 ? 1 : nmp) * PATH_MAX);
 	if (buf == NULL) {
 		http_reply_aerr(r, AIS_ENOMEM, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < mset->n && i < AIS_MAX_MPATHS; i++) {
+	for (size_t i = 0; i < nmp && i < AIS_MAX_MPATHS; i++) {
 		char *dir = buf + i * PATH_MAX;
 		size_t dl;
 

@@ -334,7 +334,8 @@ http_job_delete_start(
 	j->bck = *bck;
 	snprintf(j->self, sizeof(j->self), "%s", n->self.id);
 	const ais_mpset *mset = ais_node_mpset(n);
-	j->nmps = mset->n < AIS_MAX_MPATHS ? mset->n : AIS_MAX_MPATHS;
+	size_t nmp = mset->n + mset->nwaiting; /* incl. waiting_dd */
+	j->nmps = nmp < AIS_MAX_MPATHS ? nmp : AIS_MAX_MPATHS;
 	j->mps = calloc(j->nmps + 1, sizeof(*j->mps));
 	if (j->mps == NULL) {
 		hjd_free(j);

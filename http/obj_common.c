@@ -221,8 +221,17 @@ bool
 http_obj_bucket(http_req *r, http_obj *o)
 {
 	char cname[HTTP_OBJ_UNAME_MAX];
+	ais_err err = http_obj_props(r->node, o);
 
-	switch (http_obj_props(r->node, o)) {
+	/* A target that just joined gets its first BMD in the same metasync
+	 * round that tells the proxies about it, so a redirect can arrive a
+	 * few ms early: wait briefly instead of failing the client. */
+	for (int i = 0; i < 400 && err == AIS_EAGAIN; i++) {
+		const struct timespec ts = { 0, 5 * 1000000L };
+		nanosleep(&ts, NULL);
+		err = http_obj_props(r->node, o);
+	}
+	switch (err) {
 	case AIS_OK:
 		return true;
 	case AIS_EAGAIN:
@@ -382,8 +391,9 @@ http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp,
 	}
 	/* Misplaced (a mountpath was added or removed and resilver has not
 	 * moved it yet): costs a failed open per other mountpath, on misses
-	 * only. */
-	for (size_t i = 0; i < s->n; i++) {
+	 * only. avail[n .. n + nwaiting) are the waiting_dd mountpaths
+	 * (core/mpset.h layout): still read while resilver empties them. */
+	for (size_t i = 0; i < s->n + s->nwaiting; i++) {
 		const ais_mpath *mp = &s->avail[i];
 
 		if (mp == hrw

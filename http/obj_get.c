@@ -85,7 +85,7 @@ http_obj_file_open(http_req *r, const http_obj *o, http_obj_file *f)
 	char cname[HTTP_OBJ_UNAME_MAX];
 	int e;
 
-	switch (http_obj_file_load(r->node, o, f, &e)) {
+	switch (http_obj_file_load_gfn(r, o, f, &e)) {
 	case HTTP_OBJ_F_OK:
 		return true;
 	case HTTP_OBJ_F_MISSING:

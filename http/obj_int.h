@@ -139,6 +139,16 @@ http_obj_fres http_obj_file_load(
 /* A read moves atime forward, at most once per minute. */
 void http_obj_touch(http_obj_file *f);
 
+/* Get-from-neighbor (obj_gfn.c): on a local miss during or right after a
+ * rebalance, fetches o from the target(s) that had it, with its metadata,
+ * into place here; true when it is now local. Never for requests that are
+ * themselves GFN fetches (is_gfn=true). Blocks on the network and disk. */
+bool http_obj_gfn(http_req *r, const http_obj *o);
+/* http_obj_file_load, then on a miss http_obj_gfn and one more load: what
+ * the target GET/HEAD paths use. */
+http_obj_fres http_obj_file_load_gfn(
+    http_req *r, const http_obj *o, http_obj_file *f, int *e);
+
 /* The PUT engine (obj_put.c), shared by the native PUT and S3's
  * PutObject/CopyObject: a work file on the object's HRW mountpath that
  * receives the data and the checksums computed over it, then metadata and

@@ -42,6 +42,8 @@ static const short http_status_tab[AIS_ERR__COUNT] = {
 	[AIS_EINTERNAL] = 500,
 	[AIS_ECONFLICT] = 409,
 	[AIS_EPERM] = 403,
+	/* The primary cannot reach a majority of the proxies: retryable. */
+	[AIS_ENOQUORUM] = 503,
 };
 
 static int

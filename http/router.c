@@ -11,8 +11,12 @@
 
 static const http_route http_routes[] = {
 	{ "health", HTTP_M_GET | HTTP_M_HEAD, false, http_h_health },
-	{ "daemon", HTTP_M_GET, false, http_h_daemon },
-	{ "cluster", HTTP_M_GET, false, http_h_cluster },
+	{ "daemon", HTTP_M_GET | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE,
+	    true, http_h_daemon },
+	{ "reverse", HTTP_M_GET | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE,
+	    true, http_h_reverse },
+	{ "cluster", HTTP_M_GET | HTTP_M_PUT | HTTP_M_POST, true,
+	    http_h_cluster },
 	{ "buckets",
 	    HTTP_M_GET | HTTP_M_HEAD | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE |
 		HTTP_M_PATCH,

@@ -76,6 +76,11 @@ http_route_res http_route_s3(http_method m, const http_route **out);
 void http_h_health(http_req *r);
 void http_h_daemon(http_req *r);
 void http_h_cluster(http_req *r);
+/* /v1/reverse/daemon[/...] (h_reverse.c): proxies forward to Ais-Node-Id. */
+void http_h_reverse(http_req *r);
+/* PUT/POST /v1/cluster[/...]: node admin via the primary
+ * (h_cluster_admin.c). */
+void http_cluster_admin(http_req *r);
 /* /v1/buckets (h_buckets.c): bucket CRUD and props; dispatches listing to
  * http_list_objects and multi-object jobs to http_multiobj. */
 void http_h_buckets(http_req *r);

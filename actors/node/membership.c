@@ -18,6 +18,11 @@
  * /v1/daemon?what=snode) to learn it. A refusal ends the process (exit 1).
  *
  * Every node answers AIS_MSG_HEALTH_REQ (prr): "is the primary ready".
+ *
+ * High availability: keepalive.c reports a lost primary, a silent node or
+ * a lost quorum as AIS_MSG_MEMB_EVENT; elections and stepping down are in
+ * memb_election.c, node admin (maintenance, decommission, shutdown, set
+ * primary, join-by-admin, removal of dead nodes) in memb_admin.c.
  */
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -26,30 +31,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "actors/node/node.h"
+#include "actors/node/memb_int.h"
 #include "actors/node/node_actors.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/nodeid.h"
 #include "proto/msg.h"
 
-#define MEMB_JOIN_COOKIE 1
-#define MEMB_JOIN_RETRY_MS 1000
-#define MEMB_JOIN_CALL_MS 10000
-
-typedef struct memb_state {
-	ais_node *node;
-	act_actor *self;
-	int64_t join_deadline_ms; /* monotonic; 0 = no join in progress */
-	int attempts;
-} memb_state;
-
 static int64_t
 memb_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ais_node_now_ms();
+}
+
+ais_err
+memb_commit_smap(memb_state *st, const ais_smap *m, const char *reason)
+{
+	return ais_node_meta_commit(st->node, m, NULL, NULL, reason,
+	    MEMB_JOIN_CALL_MS);
 }
 
 static void
@@ -205,12 +204,21 @@ memb_primary_ctrl_url(memb_state *st, char *url, size_t n)
 	ais_smap *m = ais_node_smap(n_);
 	const ais_snode *p = m ? ais_smap_primary(m) : NULL;
 	ais_err err = AIS_ENOENT;
-	/* Alternate between the persisted primary and the configured URL so a
-	 * cluster whose primary moved can still be found. */
+	/* Every other attempt goes to the primary of the Smap we hold; the
+	 * rest cycle through its other proxies (a non-primary refuses with
+	 * EPERM, the elected one accepts) and the configured URL, so a
+	 * cluster whose primary moved is still found. */
 	if (p != NULL && strcmp(p->id, n_->self.id) != 0 &&
-	    (n_->primary_url[0] == '\0' || st->attempts % 2 == 0)) {
+	    st->attempts % 2 == 0) {
 		snprintf(url, n, "%s", p->ctrl.url);
 		err = AIS_OK;
+	} else if (m != NULL && m->nproxies > 0) {
+		size_t k = (size_t) (st->attempts / 2) % (m->nproxies + 1);
+		if (k < m->nproxies &&
+		    strcmp(m->proxies[k].id, n_->self.id) != 0) {
+			snprintf(url, n, "%s", m->proxies[k].ctrl.url);
+			err = AIS_OK;
+		}
 	}
 	ais_smap_rele(m);
 	if (err == AIS_OK) {
@@ -264,7 +272,8 @@ memb_join_once(memb_state *st)
 		    ais_strerror(err));
 		return AIS_EAGAIN;
 	}
-	if (rep.status == AIS_EPERM) {
+	if (rep.status == AIS_EPERM || rep.status == AIS_ENOQUORUM ||
+	    rep.status == AIS_EAGAIN || rep.status == AIS_ETIMEDOUT) {
 		/* Asked a proxy that is not (or no longer) primary. */
 		AIS_LOGW("AIS-MEMB-JOIN-RETRY", "%s: %s", url,
 		    rep.errmsg ? rep.errmsg : "not primary");
@@ -349,6 +358,53 @@ memb_on_timer(void *state, act_ctx *ctx, const act_msg *msg)
 	}
 	return act_timer_start(st->self, MEMB_JOIN_COOKIE, MEMB_JOIN_RETRY_MS,
 	    false, NULL);
+}
+
+void
+memb_start_join(memb_state *st, const char *why)
+{
+	if (st->join_deadline_ms != 0) {
+		return; /* one in progress */
+	}
+	ais_cconfig *c = ais_node_ccfg(st->node);
+	int64_t limit = ais_cconfig_dur_ms(c, "timeout.join_startup_time",
+	    180000);
+	ais_cconfig_rele(c);
+	AIS_LOGN("AIS-MEMB-REJOIN", "%s: joining again", why);
+	st->attempts = 0;
+	st->join_deadline_ms = memb_now_ms() + limit;
+	act_timer_start(st->self, MEMB_JOIN_COOKIE, 0, false, NULL);
+}
+
+static ais_err
+memb_on_event(void *state, act_ctx *ctx, const act_msg *msg)
+{
+	memb_state *st = state;
+	(void) ctx;
+	Ais__MembEvent *ev = ais__memb_event__unpack(NULL, msg->len, msg->data);
+	if (ev == NULL) {
+		return AIS_EPROTO;
+	}
+	if (!atomic_load(&st->node->stopping)) {
+		switch (ev->kind) {
+		case AIS__MEMB_EVENT__KIND__PRIMARY_LOST:
+			memb_primary_lost(st);
+			break;
+		case AIS__MEMB_EVENT__KIND__NOT_IN_SMAP:
+			memb_start_join(st, "not in the primary's Smap");
+			break;
+		case AIS__MEMB_EVENT__KIND__NODE_SILENT:
+			memb_node_silent(st, ev->id);
+			break;
+		case AIS__MEMB_EVENT__KIND__NO_QUORUM:
+			memb_no_quorum(st);
+			break;
+		default:
+			break;
+		}
+	}
+	ais__memb_event__free_unpacked(ev, NULL);
+	return AIS_OK;
 }
 
 static ais_err
@@ -496,6 +552,13 @@ memb_init(void *state, act_actor *self, void *arg)
 	} else {
 		primary = n->role == AIS_ROLE_PROXY && n->primary_url[0] == '\0';
 	}
+	if (primary && cur != NULL) {
+		/* A restarted primary may have been replaced while it was
+		 * down: ask the other proxies first. */
+		ais_smap_rele(cur);
+		primary = memb_discover(st);
+		cur = ais_node_smap(n);
+	}
 	if (primary) {
 		ais_err err = cur ? memb_resume_cluster(st, cur)
 				  : memb_create_cluster(st);
@@ -536,6 +599,10 @@ static const act_handler memb_handlers[AIS_MSG__COUNT] = {
 	[AIS_MSG_JOIN_REQ] = memb_on_join,
 	[AIS_MSG_HEALTH_REQ] = memb_on_health,
 	[AIS_MSG_TIMER] = memb_on_timer,
+	[AIS_MSG_MEMB_EVENT] = memb_on_event,
+	[AIS_MSG_VOTE_REQ] = memb_on_vote,
+	[AIS_MSG_NODE_ADMIN_REQ] = memb_on_admin,
+	[AIS_MSG_NODE_SHUTDOWN] = memb_on_shutdown,
 };
 
 const act_ops ais_membership_ops = {

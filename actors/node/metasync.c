@@ -123,7 +123,13 @@ msync_install_smap(ais_node *n, const char *json, const char *from)
 			    "Smap v%lld: %zu proxies, %zu targets, primary %s",
 			    (long long) nm->version, nm->nproxies,
 			    nm->ntargets, nm->primary);
+			bool handover = cur != NULL &&
+			    strcmp(cur->primary, n->self.id) != 0 &&
+			    strcmp(nm->primary, n->self.id) == 0;
 			ais_snapslot_set(&n->smap, nm);
+			if (handover) {
+				ais_node_quorum_grant(n);
+			}
 			/* Targets rebalance when data owners changed (nm stays
 			 * valid: only this actor replaces the slot). */
 			ais_tgt_smap_changed(n, cur, nm);
@@ -381,6 +387,15 @@ msync_on_sync(void *state, act_ctx *ctx, const act_msg *msg)
 	if (mp == NULL) {
 		return AIS_EPROTO;
 	}
+	/* Metadata changes need the quorum (keepalive.c); a handover or
+	 * election is published by whoever was, or becomes, primary. */
+	bool was_primary = ais_node_is_primary(st->node);
+	if (was_primary && !ais_node_has_quorum(st->node)) {
+		ais__meta_push__free_unpacked(mp, NULL);
+		AIS_LOGW("AIS-META-NOQUORUM", "metadata change refused: no "
+		    "quorum of proxies");
+		return msync_reply_ack(st, ctx, AIS_ENOQUORUM);
+	}
 	ais_err err = msync_install(st->node, mp, "primary");
 	char reason[128];
 	snprintf(reason, sizeof(reason), "%s", mp->reason ? mp->reason : "");
@@ -392,10 +407,50 @@ msync_on_sync(void *state, act_ctx *ctx, const act_msg *msg)
 	 * the client) hears success, every reachable node has the new version,
 	 * so a read through any proxy sees it. A node that misses the push
 	 * (bounded by the control-plane timeout) gets it from the retry timer. */
-	if (ais_node_is_primary(st->node)) {
+	if (was_primary || ais_node_is_primary(st->node)) {
 		msync_broadcast(st, reason);
 	}
 	return msync_reply_ack(st, ctx, AIS_OK);
+}
+
+/* META_PULL: what this node has, as a MetaPush (a restarted or cut-off
+ * node catching up, an election looking for a newer Smap). */
+static ais_err
+msync_on_pull(void *state, act_ctx *ctx, const act_msg *msg)
+{
+	msync_state *st = state;
+	ais_node *n = st->node;
+	(void) msg;
+	ais_smap *m = ais_node_smap(n);
+	ais_bmd *b = ais_node_bmd(n);
+	ais_cconfig *c = ais_node_ccfg(n);
+	char *ms = m ? ais_smap_dumps(m) : NULL;
+	char *bs = b ? ais_bmd_dumps(b) : NULL;
+	char *cs = c ? ais_cconfig_dumps(c) : NULL;
+	ais_smap_rele(m);
+	ais_bmd_rele(b);
+	ais_cconfig_rele(c);
+	Ais__MetaPush mp = AIS__META_PUSH__INIT;
+	mp.smap_json = ms ? ms : "";
+	mp.bmd_json = bs ? bs : "";
+	mp.config_json = cs ? cs : "";
+	mp.reason = "pull";
+	size_t len = ais__meta_push__get_packed_size(&mp);
+	uint8_t *buf = malloc(len ? len : 1);
+	ais_err err;
+	if (buf == NULL) {
+		err = act_reply(ctx, AIS_MSG_META_PULL_RESP, AIS_ENOMEM,
+		    "out of memory", NULL, 0);
+	} else {
+		ais__meta_push__pack(&mp, buf);
+		err = act_reply(ctx, AIS_MSG_META_PULL_RESP, AIS_OK, NULL, buf,
+		    len);
+	}
+	free(buf);
+	free(ms);
+	free(bs);
+	free(cs);
+	return err;
 }
 
 static ais_err
@@ -433,6 +488,7 @@ static const act_handler msync_handlers[AIS_MSG__COUNT] = {
 	[AIS_MSG_META_PUSH] = msync_on_push,
 	[AIS_MSG_META_SYNC] = msync_on_sync,
 	[AIS_MSG_TIMER] = msync_on_timer,
+	[AIS_MSG_META_PULL] = msync_on_pull,
 };
 
 const act_ops ais_metasync_ops = {

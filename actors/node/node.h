@@ -33,6 +33,7 @@
 #define AIS_ACTOR_MEMBERSHIP "membership"
 #define AIS_ACTOR_BUCKETS "buckets"
 #define AIS_ACTOR_REBALANCE "rebalance"
+#define AIS_ACTOR_KEEPALIVE "keepalive"
 #define AIS_ACTOR_MPATH "mpath"
 
 /* Control-plane call timeout default (timeout.cplane_operation). */
@@ -55,7 +56,22 @@ typedef struct ais_node {
 	atomic_bool cluster_ready;   /* primary: startup finished (prr) */
 	atomic_bool stopping;
 	atomic_int exit_code;        /* process exit code once stopping */
+	/* HA (actors/node/keepalive.c, membership.c): */
+	_Atomic int64_t quorum_until_ms; /* primary: may change metadata
+					  * until then (monotonic ms) */
+	atomic_bool primary_lost;    /* keepalives to the primary failing */
+	atomic_bool forget_meta;     /* decommissioned: drop Smap/BMD/config
+				      * at exit instead of saving them */
 } ais_node;
+
+/* Monotonic milliseconds. */
+int64_t ais_node_now_ms(void);
+/* Primary: true while it has heard from a majority of the proxies of its
+ * Smap recently (always, with one proxy). The rule and why: keepalive.c. */
+bool ais_node_has_quorum(ais_node *n);
+/* A new primary's first quorum, for one keepalive window: the votes that
+ * elected it, or the old primary that handed over (it had quorum). */
+void ais_node_quorum_grant(ais_node *n);
 
 /* Commits new metadata versions made by an actor of the primary: hands any
  * of Smap, BMD and config (NULL = unchanged) to the local metasync, which

@@ -8,5 +8,6 @@
 extern const act_ops ais_metasync_ops;   /* arg: ais_node * */
 extern const act_ops ais_membership_ops; /* arg: ais_node * */
 extern const act_ops ais_buckets_ops;    /* arg: ais_node *; after membership */
+extern const act_ops ais_keepalive_ops;  /* arg: ais_node *; after membership */
 
 #endif

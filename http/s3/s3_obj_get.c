@@ -139,7 +139,7 @@ s3_obj_get(http_req *r, s3_req *q, http_obj *o)
 		return;
 	}
 	http_hdrs_init(h);
-	switch (http_obj_file_load(r->node, o, &f, &e)) {
+	switch (http_obj_file_load_gfn(r, o, &f, &e)) {
 	case HTTP_OBJ_F_OK:
 		break;
 	case HTTP_OBJ_F_MISSING:

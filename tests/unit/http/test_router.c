@@ -685,7 +685,7 @@ test_server_404_405(void **state)
 	assert_int_equal(r.status, 405);
 	assert_int_equal(r.body_len, 0);
 	assert_true(test_hdr(&r, "Allow", v, sizeof(v)));
-	assert_string_equal(v, "GET");
+	assert_string_equal(v, "GET, PUT, POST, DELETE"); /* + mountpaths */
 	assert_true(test_hdr(&r, "Hdr-Error", v, sizeof(v)));
 	test_check_err_json(v, 405, "HEAD", "/v1/daemon", NULL);
 	test_resp_fini(&r);
@@ -817,8 +817,15 @@ test_server_cluster(void **state)
 	test_check_err(
 	    &r, 400, "GET", "/v1/cluster", "unrecognized 'what=config'");
 	test_resp_fini(&r);
+	test_http(fx, "DELETE", "/v1/cluster", NULL, &r);
+	test_check_err(&r, 405, "DELETE", "/v1/cluster", NULL);
+	test_resp_fini(&r);
+	/* Admin ActMsgs are parsed before anything goes to the primary. */
 	test_http(fx, "PUT", "/v1/cluster", "{}", &r);
-	test_check_err(&r, 405, "PUT", "/v1/cluster", NULL);
+	test_check_err(&r, 400, "PUT", "/v1/cluster", NULL);
+	test_resp_fini(&r);
+	test_http(fx, "PUT", "/v1/cluster", "{\"action\":\"no-such\"}", &r);
+	test_check_err(&r, 400, "PUT", "/v1/cluster", "invalid cluster action");
 	test_resp_fini(&r);
 }
 

@@ -1,0 +1,466 @@
+/*
+ * Rebalance senders: one thread per mountpath walks every bucket's %ob
+ * tree there and moves each object this target does not own under the
+ * job's Smap to its owner.
+ *
+ * An object travels as REB_CHUNKs of up to 1 MiB to receive actor
+ * (digest % AIS_REB_RECV_ACTORS) of the owner; the first carries the
+ * object's LOM xattr bytes as stored, so metadata moves unchanged. Each
+ * chunk is an act_call whose reply is the flow control: one chunk in
+ * flight per thread, two 1 MiB buffers per thread, nothing else buffered.
+ * Once the owner answers STORED (in place there) or HAVE (it already had
+ * this or a newer copy), the local file is removed -- unless it was
+ * replaced meanwhile (another inode at the path), which keeps the newer
+ * write. Any failure keeps the local copy: GET still finds it through
+ * get-from-neighbor, and the next rebalance (or a restart, via the marker)
+ * tries again.
+ *
+ * The last thread to finish tells every other target REB_DONE, retrying
+ * the ones that did not answer for up to rebalance.dest_retry_time.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "actors/node/rebalance_int.h"
+#include "core/bprops.h"
+#include "core/fqn.h"
+#include "core/log.h"
+#include "core/lom.h"
+#include "proto/msg.h"
+
+#define REB_SEND_TRIES   3   /* per object, transport failures */
+#define REB_DEAD_MAX     32  /* destinations given up on, per thread */
+#define REB_PACK_SLACK   (AIS_LOM_MAX + 4096 + 3 * AIS_OBJNAME_MAX)
+
+/* One sender thread's working set. */
+typedef struct reb_sender {
+	reb_job *job;
+	const ais_mpath *mp;
+	uint8_t *data;              /* REB_CHUNK_SIZE */
+	uint8_t *pack;              /* packed envelope payload */
+	size_t pack_cap;
+	const ais_bck *bck;         /* bucket being walked */
+	uint64_t bid;
+	char dead[REB_DEAD_MAX][AIS_ID_MAX + 1]; /* unreachable owners */
+	size_t ndead;
+} reb_sender;
+
+static bool
+reb_stopped(const reb_job *j)
+{
+	return atomic_load(&((reb_job *) j)->stop) || ais_xact_aborted(j->x)
+	    || atomic_load(&j->node->stopping);
+}
+
+static bool
+reb_dead(const reb_sender *s, const char *id)
+{
+	for (size_t i = 0; i < s->ndead; i++) {
+		if (strcmp(s->dead[i], id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Sleeps up to ms, waking early when the job stops. */
+static void
+reb_nap(const reb_job *j, int ms)
+{
+	for (int t = 0; t < ms && !reb_stopped(j); t += 50) {
+		usleep(50 * 1000);
+	}
+}
+
+/* One chunk round trip: AIS_OK with *verdict, or why not. */
+static ais_err
+reb_send_chunk(reb_sender *s, const ais_snode *to, const char *actor,
+    const Ais__RebChunk *c, int *verdict)
+{
+	size_t len = ais__reb_chunk__get_packed_size(c);
+	act_reply_buf rep;
+	ais_err err;
+
+	if (len > s->pack_cap) {
+		return AIS_EINVAL; /* a name or xattr beyond every bound */
+	}
+	ais__reb_chunk__pack(c, s->pack);
+	memset(&rep, 0, sizeof(rep));
+	err = act_call(s->job->node->rt, to->ctrl.url, actor,
+	    AIS_MSG_REB_CHUNK, s->pack, len, REB_CHUNK_CALL_MS, &rep);
+	if (err == AIS_OK) {
+		err = rep.status;
+	}
+	if (err == AIS_OK) {
+		Ais__RebChunkAck *a =
+		    ais__reb_chunk_ack__unpack(NULL, rep.len, rep.data);
+
+		if (a == NULL) {
+			err = AIS_EPROTO;
+		} else {
+			*verdict = a->verdict;
+			ais__reb_chunk_ack__free_unpacked(a, NULL);
+		}
+	}
+	act_reply_buf_fini(&rep);
+	return err;
+}
+
+/* Streams the open object to `to`; AIS_OK with *verdict STORED or HAVE. */
+static ais_err
+reb_send_stream(reb_sender *s, const ais_snode *to, const char *actor,
+    int fd, const struct stat *st, const char *obj, const uint8_t *lom,
+    size_t lom_len, int *verdict)
+{
+	reb_job *j = s->job;
+	Ais__RebChunk c = AIS__REB_CHUNK__INIT;
+	int64_t off = 0;
+	ais_err err;
+
+	c.reb_id = j->id;
+	c.smap_version = j->smap_v;
+	c.provider = (char *) s->bck->provider;
+	c.ns = (char *) s->bck->ns;
+	c.bck = (char *) s->bck->name;
+	c.obj = (char *) obj;
+	c.size = (int64_t) st->st_size;
+	c.lom.data = (uint8_t *) lom;
+	c.lom.len = lom_len;
+	c.atime_ns = (int64_t) st->st_atim.tv_sec * 1000000000LL
+	    + st->st_atim.tv_nsec;
+	c.mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000LL
+	    + st->st_mtim.tv_nsec;
+	do {
+		size_t want = REB_CHUNK_SIZE;
+		size_t got = 0;
+
+		if ((int64_t) want > c.size - off) {
+			want = (size_t) (c.size - off);
+		}
+		while (got < want) {
+			ssize_t n = pread(fd, s->data + got, want - got,
+			    (off_t) (off + (int64_t) got));
+
+			if (n < 0 && errno == EINTR) {
+				continue;
+			}
+			if (n <= 0) {
+				return n == 0 ? AIS_EIO
+				              : ais_err_from_errno(errno);
+			}
+			got += (size_t) n;
+		}
+		c.offset = off;
+		c.data.data = s->data;
+		c.data.len = got;
+		c.last = off + (int64_t) got == c.size;
+		err = reb_send_chunk(s, to, actor, &c, verdict);
+		if (err != AIS_OK) {
+			return err;
+		}
+		if (off == 0) {
+			/* metadata travels once */
+			c.lom.data = NULL;
+			c.lom.len = 0;
+		}
+		off += (int64_t) got;
+		if (*verdict != AIS__REB_VERDICT__REB_CONT) {
+			return AIS_OK;
+		}
+		if (reb_stopped(j)) {
+			return AIS_ESTOPPED;
+		}
+	} while (off < c.size);
+	return AIS_EPROTO; /* the last chunk must not be answered CONT */
+}
+
+/* Removes path if it is still the file that was sent. */
+static void
+reb_drop_local(const char *path, const struct stat *sent)
+{
+	struct stat now;
+
+	if (stat(path, &now) != 0 || now.st_ino != sent->st_ino
+	    || now.st_dev != sent->st_dev
+	    || now.st_mtim.tv_sec != sent->st_mtim.tv_sec
+	    || now.st_mtim.tv_nsec != sent->st_mtim.tv_nsec) {
+		return; /* rewritten here meanwhile: keep the newer write */
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		AIS_LOGW("AIS-REB-UNLINK", "cannot remove %s: %s", path,
+		    strerror(errno));
+	}
+}
+
+/* One file under %ob: obj is its name relative to %ob. */
+static void
+reb_send_obj(reb_sender *s, const char *path, const char *obj)
+{
+	reb_job *j = s->job;
+	char uname[AIS_OBJNAME_MAX + 256];
+	uint8_t lom[AIS_LOM_MAX];
+	const ais_snode *to = NULL;
+	ais_lom_md md;
+	struct stat st;
+	ssize_t lom_len;
+	size_t ulen;
+	int verdict = 0;
+	int fd;
+	ais_err err = AIS_OK;
+
+	ulen = ais_uname(uname, sizeof(uname), s->bck->provider, s->bck->ns,
+	    s->bck->name, obj);
+	if (ulen == 0
+	    || ais_hrw_target(j->smap, uname, ulen, &to) != AIS_OK
+	    || strcmp(to->id, j->node->self.id) == 0) {
+		return;
+	}
+	if (reb_dead(s, to->id)) {
+		atomic_fetch_add(&j->errs, 1); /* stays here, counted */
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		return; /* gone meanwhile (deleted, or moved by resilver) */
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	lom_len = fgetxattr(fd, AIS_LOM_XATTR, lom, sizeof(lom));
+	if (lom_len <= 0 || ais_lom_decode(lom, (size_t) lom_len, &md) != AIS_OK
+	    || md.size != (int64_t) st.st_size
+	    || (s->bid != 0 && md.lid != 0 && md.lid != s->bid)) {
+		/* Not an object (no or bad metadata, or an older bucket
+		 * incarnation's leftover): GET would not serve it either. */
+		close(fd);
+		return;
+	}
+	{
+		char actor[32];
+
+		snprintf(actor, sizeof(actor), "%s",
+		    ais_reb_recv_name(ais_hrw_digest(uname, ulen)
+		        % AIS_REB_RECV_ACTORS));
+		for (int t = 0; t < REB_SEND_TRIES; t++) {
+			err = reb_send_stream(s, to, actor, fd, &st, obj, lom,
+			    (size_t) lom_len, &verdict);
+			/* Retry what may pass soon (no receiver actor yet,
+			 * busy); a timeout already cost seconds and a dead
+			 * node is for the next Smap to handle. */
+			if (err == AIS_OK || reb_stopped(j)
+			    || err == AIS_ECKSUM || err == AIS_EINVAL
+			    || err == AIS_ESTALE || err == AIS_EEXIST
+			    || err == AIS_ETIMEDOUT) {
+				break;
+			}
+			reb_nap(j, 500 * (t + 1));
+		}
+	}
+	close(fd);
+	if (err != AIS_OK) {
+		if (err != AIS_ESTOPPED && !reb_stopped(j)) {
+			atomic_fetch_add(&j->errs, 1);
+			AIS_LOGW("AIS-REB-SEND", "%s: %s to t[%s]: %s", j->id,
+			    uname, to->id, ais_strerror(err));
+			if ((err == AIS_ETIMEDOUT || err == AIS_ECLOSED
+			        || (err & AIS_ENNG) != 0)
+			    && s->ndead < REB_DEAD_MAX) {
+				snprintf(s->dead[s->ndead++],
+				    sizeof(s->dead[0]), "%s", to->id);
+			}
+		}
+		return;
+	}
+	if (verdict == AIS__REB_VERDICT__REB_STORED) {
+		ais_xact_add_out(j->x, 1, (int64_t) st.st_size);
+	}
+	reb_drop_local(path, &st);
+}
+
+/* Depth-first over dir (path in buf, len bytes used; rel = the part after
+ * %ob/). Returns false to stop. */
+static bool
+reb_walk(reb_sender *s, char *buf, size_t len, size_t rel)
+{
+	DIR *d = opendir(buf);
+	struct dirent *e;
+
+	if (d == NULL) {
+		return true;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t nl = strlen(e->d_name);
+		unsigned char type = e->d_type;
+
+		if (reb_stopped(s->job)) {
+			closedir(d);
+			return false;
+		}
+		if (strcmp(e->d_name, ".") == 0
+		    || strcmp(e->d_name, "..") == 0) {
+			continue;
+		}
+		if (len + 1 + nl + 1 > PATH_MAX) {
+			continue;
+		}
+		buf[len] = '/';
+		memcpy(buf + len + 1, e->d_name, nl + 1);
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (lstat(buf, &st) != 0) {
+				continue;
+			}
+			type = S_ISDIR(st.st_mode) ? DT_DIR
+			    : S_ISREG(st.st_mode)  ? DT_REG
+			                           : DT_UNKNOWN;
+		}
+		if (type == DT_DIR) {
+			if (!reb_walk(s, buf, len + 1 + nl, rel)) {
+				closedir(d);
+				return false;
+			}
+		} else if (type == DT_REG) {
+			reb_send_obj(s, buf, buf + rel);
+		}
+		buf[len] = '\0';
+	}
+	closedir(d);
+	buf[len] = '\0';
+	return true;
+}
+
+static void
+reb_walk_mpath(reb_sender *s)
+{
+	const ais_bmd *b = s->job->bmd;
+	char *buf;
+
+	if (b == NULL || s->mp == NULL) {
+		return;
+	}
+	buf = malloc(PATH_MAX);
+	if (buf == NULL) {
+		atomic_fetch_add(&s->job->errs, 1);
+		return;
+	}
+	for (size_t i = 0; i < b->nbcks && !reb_stopped(s->job); i++) {
+		ais_bprops bp;
+		size_t len;
+
+		s->bck = &b->bcks[i];
+		s->bid = ais_bprops_view(s->bck->props, &bp) == AIS_OK ? bp.bid
+		                                                       : 0;
+		if (ais_fqn(buf, PATH_MAX, s->mp->path, s->bck->provider,
+		        s->bck->ns, s->bck->name, AIS_CT_OBJ, "x")
+		    != AIS_OK) {
+			continue;
+		}
+		len = strlen(buf) - 2; /* drop "/x": the %ob directory */
+		buf[len] = '\0';
+		(void) reb_walk(s, buf, len, len + 1);
+	}
+	free(buf);
+}
+
+/* Tells every other target REB_DONE(job), retrying the silent ones. */
+static void
+reb_notify_done(reb_job *j)
+{
+	Ais__RebDone d = AIS__REB_DONE__INIT;
+	uint8_t buf[64];
+	size_t len, n = 0;
+	const char **urls;
+	ais_err *res;
+	act_reply_buf *reps;
+	int64_t t0 = reb_mono_ms();
+
+	d.reb_id = j->id;
+	d.smap_version = j->smap_v;
+	len = ais__reb_done__pack(&d, buf);
+	urls = calloc(j->smap->ntargets + 1, sizeof(*urls));
+	res = calloc(j->smap->ntargets + 1, sizeof(*res));
+	reps = calloc(j->smap->ntargets + 1, sizeof(*reps));
+	if (urls == NULL || res == NULL || reps == NULL) {
+		goto out;
+	}
+	for (size_t i = 0; i < j->smap->ntargets; i++) {
+		if (strcmp(j->smap->targets[i].id, j->node->self.id) != 0) {
+			urls[n++] = j->smap->targets[i].ctrl.url;
+		}
+	}
+	while (n > 0 && !reb_stopped(j)) {
+		size_t k = 0;
+
+		memset(reps, 0, n * sizeof(*reps));
+		(void) act_call_many(j->node->rt, urls, n,
+		    AIS_ACTOR_REBALANCE, AIS_MSG_REB_DONE, buf, len,
+		    REB_DONE_CALL_MS, res, reps);
+		for (size_t i = 0; i < n; i++) {
+			bool ok = res[i] == AIS_OK && reps[i].status == AIS_OK;
+
+			act_reply_buf_fini(&reps[i]);
+			if (!ok) {
+				urls[k++] = urls[i];
+			}
+		}
+		n = k;
+		if (n > 0) {
+			if (reb_mono_ms() - t0 > j->retry_ms) {
+				AIS_LOGW("AIS-REB-DONE-LOST",
+				    "%s: %zu target(s) never took REB_DONE",
+				    j->id, n);
+				break;
+			}
+			reb_nap(j, 1000);
+		}
+	}
+out:
+	free(urls);
+	free(res);
+	free(reps);
+}
+
+void *
+reb_send_main(void *arg)
+{
+	reb_worker *w = arg;
+	reb_job *j = w->job;
+	reb_sender *s = calloc(1, sizeof(*s));
+
+	if (s != NULL) {
+		s->job = j;
+		s->mp = w->mp;
+		s->pack_cap = REB_CHUNK_SIZE + REB_PACK_SLACK;
+		s->data = malloc(REB_CHUNK_SIZE);
+		s->pack = malloc(s->pack_cap);
+	}
+	if (s == NULL || s->data == NULL || s->pack == NULL) {
+		atomic_fetch_add(&j->errs, 1);
+	} else {
+		reb_walk_mpath(s);
+	}
+	if (s != NULL) {
+		free(s->data);
+		free(s->pack);
+		free(s);
+	}
+	if (atomic_fetch_sub(&j->to_walk, 1) == 1) {
+		/* Last one out: all this target's objects were handed over
+		 * (acked), so the peers may count on us now. */
+		if (!reb_stopped(j)) {
+			reb_notify_done(j);
+		}
+		atomic_store(&j->walked, true);
+	}
+	atomic_fetch_sub(&j->walking, 1);
+	return NULL;
+}
