@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "core/jsonx.h"
+#include "core/mpset.h"
 #include "core/log.h"
 #include "core/units.h"
 
@@ -129,59 +130,19 @@ ais_lcfg_port(const json_t *hn, const char *key, uint16_t *out,
 	return AIS_OK;
 }
 
-/* Absolute, "//" collapsed, no trailing "/", no "." or ".." segments (a
- * mountpath is compared textually against the others, so it must have
- * exactly one spelling). */
+/* The mountpath spelling rule is core/mpset.h's (ais_mpath_clean); here
+ * its message names the config key. */
 static ais_err
 ais_lcfg_clean_path(const char *in, char *out, size_t outlen,
     char *errbuf, size_t errlen)
 {
-	size_t w = 0;
-	const char *p = in;
+	char why[256] = "";
+	ais_err err = ais_mpath_clean(in, out, outlen, why, sizeof(why));
 
-	if (in == NULL || in[0] != '/') {
-		ais_errbuf_set(errbuf, errlen,
-		    "\"fspaths\": mountpath \"%s\" is not an absolute path",
-		    in ? in : "");
-		return AIS_EINVAL;
+	if (err != AIS_OK) {
+		ais_errbuf_set(errbuf, errlen, "\"fspaths\": %s", why);
 	}
-	while (*p != '\0') {
-		const char *seg;
-		size_t n;
-
-		while (*p == '/') {
-			p++;
-		}
-		seg = p;
-		n = strcspn(seg, "/");
-		p = seg + n;
-		if (n == 0) {
-			break;
-		}
-		if ((n == 1 && seg[0] == '.') ||
-		    (n == 2 && seg[0] == '.' && seg[1] == '.')) {
-			ais_errbuf_set(errbuf, errlen,
-			    "\"fspaths\": mountpath \"%s\" must not contain "
-			    "\".\" or \"..\"", in);
-			return AIS_EINVAL;
-		}
-		if (w + 1 + n >= outlen) {
-			ais_errbuf_set(errbuf, errlen,
-			    "\"fspaths\": mountpath \"%s\" is too long", in);
-			return AIS_EINVAL;
-		}
-		out[w++] = '/';
-		memcpy(out + w, seg, n);
-		w += n;
-	}
-	out[w] = '\0';
-	if (w == 0) {
-		ais_errbuf_set(errbuf, errlen,
-		    "\"fspaths\": mountpath \"%s\" cannot be the root "
-		    "directory", in);
-		return AIS_EINVAL;
-	}
-	return AIS_OK;
+	return err;
 }
 
 /* True if `a` lies strictly under `b` ("/a/b" under "/a", not "/ab"). */

@@ -8,8 +8,11 @@
  */
 #include "core/fqn.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define AIS_FQN_COMP_MAX 255
 #define AIS_BCKNAME_MAX  64
@@ -199,4 +202,47 @@ ais_fqn(char *buf, size_t len, const char *mpath, const char *provider,
 		return AIS_EINVAL;
 	}
 	return AIS_OK;
+}
+
+int
+ais_mkdir_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(dir)) {
+		return ENAMETOOLONG;
+	}
+	memcpy(dir, path, len + 1);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir) {
+		return 0;
+	}
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+		return 0;
+	}
+	if (errno != ENOENT) {
+		return errno;
+	}
+	/* Some ancestors are missing too: create top-down. Concurrent
+	 * creators of the same directories just see EEXIST. */
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/') {
+			continue;
+		}
+		*p = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			int e = errno;
+
+			*p = '/';
+			return e;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		return errno;
+	}
+	return 0;
 }

@@ -41,4 +41,8 @@ ais_err ais_fqn(char *buf, size_t len, const char *mpath,
     const char *provider, const char *ns, const char *bck, const char *kind,
     const char *obj);
 
+/* mkdir -p of path's parent directory (mode 0755): 0 or errno. Concurrent
+ * creators of the same directories just see EEXIST. */
+int ais_mkdir_parent(const char *path);
+
 #endif

@@ -409,48 +409,6 @@ http_obj_open(ais_node *n, const http_obj *o, int *fd, const ais_mpath **mpp,
 	return ENOENT;
 }
 
-int
-http_obj_mkdir_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	size_t len = strlen(path);
-
-	if (len >= sizeof(dir)) {
-		return ENAMETOOLONG;
-	}
-	memcpy(dir, path, len + 1);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir) {
-		return 0;
-	}
-	*slash = '\0';
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-		return 0;
-	}
-	if (errno != ENOENT) {
-		return errno;
-	}
-	/* Some ancestors are missing too: create top-down. Concurrent
-	 * creators of the same directories just see EEXIST. */
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/') {
-			continue;
-		}
-		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-			int e = errno;
-
-			*p = '/';
-			return e;
-		}
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		return errno;
-	}
-	return 0;
-}
 
 /* Locks ------------------------------------------------------------------- */
 

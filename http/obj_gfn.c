@@ -270,7 +270,7 @@ gfn_from(http_req *r, const http_obj *o, const ais_mpath *mp,
 	}
 	f->o = o;
 	f->fd = open(wfqn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (f->fd < 0 && errno == ENOENT && http_obj_mkdir_parent(wfqn) == 0) {
+	if (f->fd < 0 && errno == ENOENT && ais_mkdir_parent(wfqn) == 0) {
 		f->fd = open(wfqn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	}
 	if (f->fd < 0) {
@@ -350,7 +350,7 @@ gfn_from(http_req *r, const http_obj *o, const ais_mpath *mp,
 	e = renameat2(AT_FDCWD, wfqn, AT_FDCWD, fqn, RENAME_NOREPLACE) == 0
 	    ? 0
 	    : errno;
-	if (e == ENOENT && http_obj_mkdir_parent(fqn) == 0) {
+	if (e == ENOENT && ais_mkdir_parent(fqn) == 0) {
 		e = renameat2(AT_FDCWD, wfqn, AT_FDCWD, fqn, RENAME_NOREPLACE)
 		        == 0
 		    ? 0

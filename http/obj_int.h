@@ -105,10 +105,6 @@ int http_obj_open(ais_node *n, const http_obj *o, int *fd,
 /* The HRW mountpath of o on node n; NULL when n has no mountpaths. */
 const ais_mpath *http_obj_mpath(ais_node *n, const http_obj *o);
 
-/* mkdir -p of the directory that contains `path` (path itself is not
- * created). 0 or errno. */
-int http_obj_mkdir_parent(const char *path);
-
 /* Removes o's file from every mountpath of n (a misplaced copy would be
  * served again otherwise). 0 with *removed = how many, or an errno. */
 int http_obj_remove(ais_node *n, const http_obj *o, size_t *removed);

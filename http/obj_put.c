@@ -162,7 +162,7 @@ http_put_commit(http_put *p, const char *fqn)
 	if (rename(p->wfqn, fqn) != 0) {
 		e = errno;
 		if (e == ENOENT) {
-			e = http_obj_mkdir_parent(fqn);
+			e = ais_mkdir_parent(fqn);
 			if (e == 0 && rename(p->wfqn, fqn) != 0) {
 				e = errno;
 			}
@@ -374,7 +374,7 @@ http_put_open(http_put *p)
 			return 0;
 		}
 		if (errno == ENOENT) {
-			int e = http_obj_mkdir_parent(p->wfqn);
+			int e = ais_mkdir_parent(p->wfqn);
 
 			if (e != 0) {
 				return e;

@@ -69,6 +69,17 @@ ais_node_now_ms(void)
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+ais_node_cplane_ms(ais_node *n)
+{
+	ais_cconfig *c = ais_node_ccfg(n);
+	int64_t ms = c ? ais_cconfig_dur_ms(c, "timeout.cplane_operation",
+			     AIS_CPLANE_TIMEOUT_MS)
+		       : AIS_CPLANE_TIMEOUT_MS;
+	ais_cconfig_rele(c);
+	return ms;
+}
+
 bool
 ais_node_has_quorum(ais_node *n)
 {
@@ -110,17 +121,6 @@ ka_timing(ais_node *n, ais_role role, int64_t *interval, int64_t *window)
 		*interval = 100;
 	}
 	*window = *interval * factor;
-}
-
-static int64_t
-ka_cplane_ms(ais_node *n)
-{
-	ais_cconfig *c = ais_node_ccfg(n);
-	int64_t ms = c ? ais_cconfig_dur_ms(c, "timeout.cplane_operation",
-			     AIS_CPLANE_TIMEOUT_MS)
-		       : AIS_CPLANE_TIMEOUT_MS;
-	ais_cconfig_rele(c);
-	return ms;
 }
 
 static ka_peer *
@@ -297,7 +297,7 @@ ka_tick_other(ka_state *st, ais_smap *m)
 	uint8_t buf[128];
 	size_t len = ais__keepalive__pack(&ka, buf);
 	act_reply_buf rep = { 0 };
-	int64_t tmo = ka_cplane_ms(n);
+	int64_t tmo = ais_node_cplane_ms(n);
 	if (tmo > interval) {
 		tmo = interval;
 	}

@@ -101,7 +101,7 @@ memb_send_shutdown(ais_node *n, const char *ctrl_url, bool rm_data,
 	size_t len = ais__node_shutdown__pack(&ns, buf);
 	act_reply_buf rep = { 0 };
 	ais_err err = act_call(n->rt, ctrl_url, AIS_ACTOR_MEMBERSHIP,
-	    AIS_MSG_NODE_SHUTDOWN, buf, len, (int) memb_cplane_ms(n), &rep);
+	    AIS_MSG_NODE_SHUTDOWN, buf, len, (int) ais_node_cplane_ms(n), &rep);
 	if (err == AIS_OK) {
 		err = rep.status;
 	}
@@ -145,7 +145,7 @@ memb_reb_done(ais_node *n, int64_t smap_v)
 	size_t len = ais__reb_status_req__pack(&rq, buf);
 	if (done && nt > 0) {
 		act_call_many(n->rt, urls, nt, AIS_ACTOR_REBALANCE,
-		    AIS_MSG_REB_STATUS_REQ, buf, len, (int) memb_cplane_ms(n),
+		    AIS_MSG_REB_STATUS_REQ, buf, len, (int) ais_node_cplane_ms(n),
 		    res, rep);
 	}
 	for (size_t i = 0; urls && res && rep && i < nt; i++) {
@@ -154,15 +154,11 @@ memb_reb_done(ais_node *n, int64_t smap_v)
 			r = ais__reb_status_resp__unpack(NULL, rep[i].len,
 			    rep[i].data);
 		}
+		/* Every target starts a rebalance for this version (the
+		 * owners changed); one still on an older job has not even
+		 * begun moving the node's objects. */
 		if (r == NULL || r->running || r->smap_version < smap_v) {
-			/* a target that has not even started the rebalance
-			 * for this version is not done either -- unless it
-			 * has nothing to rebalance to (it answers with an
-			 * older version and not running after a while:
-			 * covered by the caller's deadline) */
-			if (r == NULL || r->running) {
-				done = false;
-			}
+			done = false;
 		}
 		if (r != NULL) {
 			ais__reb_status_resp__free_unpacked(r, NULL);
@@ -346,7 +342,7 @@ memb_set_primary(memb_state *st, ais_smap *cur, const char *sid,
 	if (strcmp(sid, n->self.id) == 0) {
 		return AIS_OK; /* already primary */
 	}
-	if (!memb_ping(n, sn->ctrl.url, (int) memb_cplane_ms(n))) {
+	if (!memb_ping(n, sn->ctrl.url, (int) ais_node_cplane_ms(n))) {
 		snprintf(errbuf, el, "proxy %s does not answer", sid);
 		return AIS_EAGAIN;
 	}
@@ -397,7 +393,7 @@ memb_join_by_admin(memb_state *st, ais_smap *cur, const Ais__NodeAdminReq *rq,
 		    sn.pub.url, other->id);
 		return AIS_ECONFLICT;
 	}
-	if (!memb_ping(st->node, sn.ctrl.url, (int) memb_cplane_ms(st->node))) {
+	if (!memb_ping(st->node, sn.ctrl.url, (int) ais_node_cplane_ms(st->node))) {
 		snprintf(errbuf, el, "node %s at %s does not answer", sn.id,
 		    sn.ctrl.url);
 		return AIS_EAGAIN;
@@ -556,7 +552,7 @@ memb_node_silent(memb_state *st, const char *id)
 	}
 	/* One direct ping before calling it gone: its keepalives may just
 	 * have been late. */
-	if (memb_ping(n, sn->ctrl.url, (int) memb_cplane_ms(n))) {
+	if (memb_ping(n, sn->ctrl.url, (int) ais_node_cplane_ms(n))) {
 		AIS_LOGI("AIS-MEMB-SILENT-OK", "%s answers a ping", id);
 		ais_smap_rele(cur);
 		return;

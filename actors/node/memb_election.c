@@ -27,17 +27,6 @@
 #include "actors/node/memb_int.h"
 #include "core/log.h"
 
-int64_t
-memb_cplane_ms(ais_node *n)
-{
-	ais_cconfig *c = ais_node_ccfg(n);
-	int64_t ms = c ? ais_cconfig_dur_ms(c, "timeout.cplane_operation",
-			     AIS_CPLANE_TIMEOUT_MS)
-		       : AIS_CPLANE_TIMEOUT_MS;
-	ais_cconfig_rele(c);
-	return ms;
-}
-
 bool
 memb_ping(ais_node *n, const char *ctrl_url, int timeout_ms)
 {
@@ -80,7 +69,7 @@ memb_pull(memb_state *st, const char *const *urls, size_t n)
 		return 0;
 	}
 	act_call_many(node->rt, urls, n, AIS_ACTOR_METASYNC, AIS_MSG_META_PULL,
-	    NULL, 0, (int) memb_cplane_ms(node), res, rep);
+	    NULL, 0, (int) ais_node_cplane_ms(node), res, rep);
 	/* Install the newest Smap last-wins is fine: metasync ignores older
 	 * ones, so installing every answer converges on the newest. */
 	for (size_t i = 0; i < n; i++) {
@@ -156,7 +145,7 @@ memb_elect_timeout_ms(ais_node *n)
 	int64_t f = c ? ais_cconfig_int(c, "keepalivetracker.proxy.factor", 3)
 		      : 3;
 	ais_cconfig_rele(c);
-	return iv * (f > 0 ? f : 1) + 3 * memb_cplane_ms(n);
+	return iv * (f > 0 ? f : 1) + 3 * ais_node_cplane_ms(n);
 }
 
 /* The candidate asks for votes; publishes the new Smap on a majority. */
@@ -189,7 +178,7 @@ memb_run_election(memb_state *st, ais_smap *cur)
 	    st->elect_old, (long long) cur->version, need, np);
 	if (k > 0) {
 		act_call_many(n->rt, urls, k, AIS_ACTOR_MEMBERSHIP,
-		    AIS_MSG_VOTE_REQ, buf, len, (int) memb_cplane_ms(n) * 2,
+		    AIS_MSG_VOTE_REQ, buf, len, (int) ais_node_cplane_ms(n) * 2,
 		    res, rep);
 	}
 	for (size_t i = 0; i < k; i++) {
@@ -346,7 +335,7 @@ memb_on_vote(void *state, act_ctx *ctx, const act_msg *msg)
 	}
 	ais_smap *cur = ais_node_smap(n);
 	int64_t t = ais_node_now_ms();
-	int tmo = (int) memb_cplane_ms(n) / 2;
+	int tmo = (int) ais_node_cplane_ms(n) / 2;
 	const ais_snode *old = cur ? ais_smap_get(cur, vr->old_primary) : NULL;
 	const ais_snode *mine = NULL;
 	if (n->role != AIS_ROLE_PROXY || cur == NULL) {

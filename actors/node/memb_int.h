@@ -51,7 +51,6 @@ bool memb_ping(ais_node *n, const char *ctrl_url, int timeout_ms);
  * newer than ours through the local metasync. Returns the number of nodes
  * that answered. */
 size_t memb_pull(memb_state *st, const char *const *urls, size_t n);
-int64_t memb_cplane_ms(ais_node *n);
 
 /* memb_admin.c */
 ais_err memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg);

@@ -66,6 +66,8 @@ typedef struct ais_node {
 
 /* Monotonic milliseconds. */
 int64_t ais_node_now_ms(void);
+/* timeout.cplane_operation of the current cluster config, in ms. */
+int64_t ais_node_cplane_ms(ais_node *n);
 /* Primary: true while it has heard from a majority of the proxies of its
  * Smap recently (always, with one proxy). The rule and why: keepalive.c. */
 bool ais_node_has_quorum(ais_node *n);

@@ -118,39 +118,6 @@ reb_stream_slot(reb_recv *st)
 	return NULL;
 }
 
-/* mkdir -p of path's parent directory: 0 or errno. */
-static int
-reb_mkdir_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	size_t len = strlen(path);
-
-	if (len >= sizeof(dir)) {
-		return ENAMETOOLONG;
-	}
-	memcpy(dir, path, len + 1);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir) {
-		return 0;
-	}
-	*slash = '\0';
-	for (char *p = dir + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-				return errno;
-			}
-			*p = c;
-			if (c == '\0') {
-				return 0;
-			}
-		}
-	}
-}
-
 static int
 reb_rename(const char *from, const char *to, bool replace)
 {
@@ -299,7 +266,7 @@ reb_stream_open(reb_recv *st, act_ctx *ctx, const char *from,
 	s->fsync = (bp.features & AIS_FEAT_FSYNC_PUT) != 0;
 	s->last_ms = reb_mono_ms();
 	s->fd = open(s->wfqn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (s->fd < 0 && errno == ENOENT && reb_mkdir_parent(s->wfqn) == 0) {
+	if (s->fd < 0 && errno == ENOENT && ais_mkdir_parent(s->wfqn) == 0) {
 		s->fd = open(
 		    s->wfqn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	}
@@ -351,7 +318,7 @@ reb_stream_commit(act_ctx *ctx, reb_recv *st, reb_stream *s, int64_t v)
 	close(s->fd);
 	s->fd = -1;
 	e = reb_rename(s->wfqn, s->fqn, s->replace);
-	if (e == ENOENT && reb_mkdir_parent(s->fqn) == 0) {
+	if (e == ENOENT && ais_mkdir_parent(s->fqn) == 0) {
 		e = reb_rename(s->wfqn, s->fqn, s->replace);
 	}
 	if (e == EEXIST) {

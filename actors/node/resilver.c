@@ -89,39 +89,6 @@ rsl_aborted(const ais_resilver *r)
 	return ais_xact_aborted(r->x);
 }
 
-/* mkdir -p of the directory holding path. 0 or errno. */
-static int
-rsl_mkdir_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir) {
-		return 0;
-	}
-	*slash = '\0';
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-		return 0;
-	}
-	if (errno != ENOENT) {
-		return errno;
-	}
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-				int e = errno;
-				*p = '/';
-				return e;
-			}
-			*p = '/';
-		}
-	}
-	return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : errno;
-}
-
 static bool
 rsl_newer(const struct timespec *a, const struct timespec *b)
 {
@@ -174,7 +141,7 @@ rsl_copy(rsl_walk *w, int fd, const struct stat *st, const char *wfqn)
 	if (w->buf == NULL && (w->buf = malloc(RSL_COPY_BUF)) == NULL) {
 		return ENOMEM;
 	}
-	if ((e = rsl_mkdir_parent(wfqn)) != 0) {
+	if ((e = ais_mkdir_parent(wfqn)) != 0) {
 		return e;
 	}
 	out = open(wfqn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -247,7 +214,7 @@ rsl_move(
 		    dst->path);
 		return;
 	}
-	if ((e = rsl_mkdir_parent(to)) != 0) {
+	if ((e = ais_mkdir_parent(to)) != 0) {
 		rsl_fail(r, "%s: %s", to, strerror(e));
 		return;
 	}

@@ -233,7 +233,7 @@ s3_mpu_create(http_req *r, s3_req *q, http_obj *o)
 		s3_reply_err(r, 500, "InternalError", "out of memory");
 		return;
 	}
-	e = http_obj_mkdir_parent(path);
+	e = ais_mkdir_parent(path);
 	if (e == 0 && json_dump_file(meta, tmp, JSON_COMPACT) != 0) {
 		e = errno != 0 ? errno : EIO;
 	}
