@@ -10,6 +10,8 @@
 #  4. decommission a target: its objects move first, then it leaves the
 #     Smap and exits; every GET still right.
 #  5. maintenance start/stop of a target through the API (flag 4 in Smap).
+#     shutdown-node: objects move away, the node exits 0 and stays in the
+#     Smap in maintenance; restarted + stop-maintenance, it gets data back.
 #  6. set primary by hand.
 #  7. partition: SIGSTOP the primary and a second proxy; the third cannot
 #     change metadata (503) and does not become primary; SIGCONT -> one Smap,
@@ -161,6 +163,23 @@ code=$(http_code "$PURL/v1/cluster" -X PUT -d '{"action":"start-maintenance","va
 assert_eq "$code" 404 "maintenance of an unknown node"
 code=$(http_code "$PURL/v1/cluster" -X PUT -d '{"action":"start-maintenance","value":{}}')
 assert_eq "$code" 400 "maintenance without sid"
+
+log "--- 5b. graceful shutdown of a node (shutdown-node)"
+T4=$(cat "$(node_dir t4)/id")
+reb=$(admin "$PURL" shutdown-node "$T4")
+log "shutdown-node -> rebalance '$reb'"
+wait_exit t4 120
+assert_eq "$NODE_RC" 0 "exit code of the node shut down by the API"
+flags=$(smap_of "$OTHER" | json_eval "d['tmap']['$T4']['flags']")
+assert_eq $((flags & 4)) 4 "node shut down stays in the Smap in maintenance"
+assert_eq "$(objects_on t4 ha)" 0 "objects left on the node shut down"
+"${CL[@]}" verify "$PURL" ha 0 "$N" >/dev/null || fail "GET with a node shut down"
+restart_node t4
+wait_healthy t4
+reb=$(admin "$PURL" stop-maintenance "$T4")
+wait_reb_done "$PURL" "${reb#g}"
+assert_ge "$(objects_on t4 ha)" 1 "objects back on t4"
+"${CL[@]}" verify "$PURL" ha 0 "$N" >/dev/null || fail "GET after t4 is back"
 
 log "--- 6. set primary by hand"
 P1ID=$(cat "$(node_dir p1)/id")
