@@ -1,0 +1,494 @@
+/*
+ * dSort creator: one output shard written to a work file, checksummed,
+ * given its LOM metadata and renamed into place (see create.h for the
+ * steps and the guarantees).
+ *
+ * The checksum follows the writer rather than wrapping it: the shard
+ * writer writes straight to the fd, so after each record the creator reads
+ * back the bytes that reached the file since the last time (they are in
+ * the page cache) and feeds them to the hash. Memory stays one 128 KiB
+ * buffer and the hash never lags more than one record behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fqn.h"
+#include "core/lom.h"
+#include "dsort/create.h"
+
+#define DSORT_CREATE_RBUF (128 * 1024)
+
+static atomic_uint_fast64_t dsort_create_seq;
+
+struct dsort_create_sink {
+	ais_shard_writer *w;
+	int fd;                      /* work file */
+	const dsort_create_rec *rec; /* record being fetched */
+	const atomic_bool *abort;
+	bool in_file;       /* between begin and end */
+	char *fname;        /* current file's name (owned) */
+	uint64_t fsize;     /* its announced size */
+	uint64_t fgot;      /* bytes of it so far */
+	uint64_t rec_bytes; /* bytes of the record's files so far */
+	uint64_t rec_files;
+	uint64_t files; /* files in the shard */
+	ais_cksum ck;
+	uint64_t hashed;               /* work-file bytes fed to ck */
+	unsigned char *rbuf;           /* read-back buffer for the hash */
+	char msg[DSORT_CREATE_ERRLEN]; /* why a sink call failed */
+};
+
+static bool
+dsort_create_aborted(const atomic_bool *abort)
+{
+	return abort != NULL && atomic_load(abort);
+}
+
+static ais_err dsort_create_fail(dsort_create_sink *s, ais_err err,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static ais_err
+dsort_create_fail(dsort_create_sink *s, ais_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+ais_err
+dsort_create_file_begin(
+    dsort_create_sink *s, const char *name, uint64_t size, int64_t mtime)
+{
+	ais_err err;
+
+	if (s->in_file) {
+		return dsort_create_fail(s, AIS_EINVAL,
+		    "file %s begun before %s ended", name, s->fname);
+	}
+	if (dsort_create_aborted(s->abort)) {
+		return AIS_ESTOPPED;
+	}
+	free(s->fname);
+	s->fname = strdup(name);
+	if (s->fname == NULL) {
+		return AIS_ENOMEM;
+	}
+	err = ais_shard_writer_begin(s->w, name, size, mtime);
+	if (err != AIS_OK) {
+		return dsort_create_fail(
+		    s, err, "file %s: %s", name, ais_shard_writer_error(s->w));
+	}
+	s->in_file = true;
+	s->fsize = size;
+	s->fgot = 0;
+	return AIS_OK;
+}
+
+ais_err
+dsort_create_file_write(dsort_create_sink *s, const void *buf, size_t len)
+{
+	ais_err err;
+
+	if (!s->in_file) {
+		return dsort_create_fail(
+		    s, AIS_EINVAL, "data written outside of a file");
+	}
+	if (dsort_create_aborted(s->abort)) {
+		return AIS_ESTOPPED;
+	}
+	if (len > s->fsize - s->fgot) {
+		return dsort_create_fail(s, AIS_EIO,
+		    "file %s: more than the announced %" PRIu64 " bytes",
+		    s->fname, s->fsize);
+	}
+	if (len == 0) {
+		return AIS_OK;
+	}
+	err = ais_shard_writer_write(s->w, buf, len);
+	if (err != AIS_OK) {
+		return dsort_create_fail(s, err, "file %s: %s", s->fname,
+		    ais_shard_writer_error(s->w));
+	}
+	s->fgot += len;
+	s->rec_bytes += len;
+	return AIS_OK;
+}
+
+ais_err
+dsort_create_file_end(dsort_create_sink *s)
+{
+	ais_err err;
+
+	if (!s->in_file) {
+		return dsort_create_fail(s, AIS_EINVAL, "end without a file");
+	}
+	if (s->fgot != s->fsize) {
+		return dsort_create_fail(s, AIS_EIO,
+		    "file %s: got %" PRIu64 " of the announced %" PRIu64
+		    " bytes",
+		    s->fname, s->fgot, s->fsize);
+	}
+	err = ais_shard_writer_end(s->w);
+	if (err != AIS_OK) {
+		return dsort_create_fail(s, err, "file %s: %s", s->fname,
+		    ais_shard_writer_error(s->w));
+	}
+	s->in_file = false;
+	s->rec_files++;
+	s->files++;
+	return AIS_OK;
+}
+
+/* Feeds the work file's bytes [hashed, current position) to the hash. */
+static ais_err
+dsort_create_hash_catchup(dsort_create_sink *s)
+{
+	off_t pos = lseek(s->fd, 0, SEEK_CUR);
+
+	if (pos < 0) {
+		return ais_err_from_errno(errno);
+	}
+	while (s->hashed < (uint64_t) pos) {
+		uint64_t left = (uint64_t) pos - s->hashed;
+		size_t want = left < DSORT_CREATE_RBUF ? (size_t) left
+		                                       : DSORT_CREATE_RBUF;
+		ssize_t n = pread(s->fd, s->rbuf, want, (off_t) s->hashed);
+
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return ais_err_from_errno(errno);
+		}
+		if (n == 0) {
+			return AIS_EIO; /* the file shrank under us */
+		}
+		ais_cksum_update(&s->ck, s->rbuf, (size_t) n);
+		s->hashed += (uint64_t) n;
+	}
+	return AIS_OK;
+}
+
+/* Creates the unique work file (and %wk on first use). */
+static ais_err
+dsort_create_open(
+    const dsort_create_dst *dst, char *wfqn, size_t len, int *fdp)
+{
+	char wname[64];
+
+	for (int attempt = 0; attempt < 4; attempt++) {
+		snprintf(wname, sizeof(wname), "ds.%x.%" PRIxFAST64,
+		    (unsigned) getpid(),
+		    atomic_fetch_add(&dsort_create_seq, 1));
+		if (ais_fqn(wfqn, len, dst->mpath, dst->bck->provider,
+		        dst->bck->ns, dst->bck->name, AIS_CT_WORK, wname)
+		    != AIS_OK) {
+			return AIS_EINVAL;
+		}
+		*fdp = open(wfqn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (*fdp >= 0) {
+			return AIS_OK;
+		}
+		if (errno == ENOENT) {
+			int e = ais_mkdir_parent(wfqn);
+
+			if (e != 0) {
+				return ais_err_from_errno(e);
+			}
+			continue;
+		}
+		if (errno != EEXIST) {
+			return ais_err_from_errno(errno);
+		}
+	}
+	return AIS_EEXIST;
+}
+
+/* One record through fetch, with the checks of create.h. */
+static ais_err
+dsort_create_record(dsort_create_sink *s, const dsort_create_rec *rec,
+    dsort_create_fetch_fn fetch, void *arg)
+{
+	ais_err err;
+
+	s->rec = rec;
+	s->rec_bytes = 0;
+	s->rec_files = 0;
+	s->msg[0] = '\0';
+	err = fetch(arg, rec, s);
+	if (dsort_create_aborted(s->abort)) {
+		return AIS_ESTOPPED;
+	}
+	if (err != AIS_OK) {
+		if (s->msg[0] == '\0') {
+			dsort_create_fail(
+			    s, err, "fetch failed: %s", ais_strerror(err));
+		}
+		return err;
+	}
+	if (s->in_file) {
+		return dsort_create_fail(s, AIS_EIO,
+		    "file %s: got %" PRIu64 " of the announced %" PRIu64
+		    " bytes",
+		    s->fname, s->fgot, s->fsize);
+	}
+	if (s->rec_files == 0) {
+		return dsort_create_fail(s, AIS_EIO, "no files");
+	}
+	if (rec->size != DSORT_CREATE_SIZE_UNKNOWN
+	    && s->rec_bytes != rec->size) {
+		return dsort_create_fail(s, AIS_EIO,
+		    "files add up to %" PRIu64 " bytes, expected %" PRIu64,
+		    s->rec_bytes, rec->size);
+	}
+	err = dsort_create_hash_catchup(s);
+	if (err != AIS_OK) {
+		return dsort_create_fail(
+		    s, err, "work file: %s", ais_strerror(err));
+	}
+	return AIS_OK;
+}
+
+/* "1" for a new object, else the existing version + 1 (as a PUT). */
+static void
+dsort_create_version(const char *fqn, bool versioning, ais_lom_md *md)
+{
+	ais_lom_md old;
+	unsigned long long v = 0;
+
+	md->version[0] = '\0';
+	if (!versioning) {
+		return;
+	}
+	if (ais_lom_load(fqn, &old) == AIS_OK && old.version[0] != '\0') {
+		char *end;
+
+		errno = 0;
+		v = strtoull(old.version, &end, 10);
+		if (errno != 0 || *end != '\0') {
+			v = 0;
+		}
+	}
+	snprintf(md->version, sizeof(md->version), "%llu", v + 1);
+}
+
+/* Steps 3-5 of create.h on the closed, fully hashed work file. */
+static ais_err
+dsort_create_commit(dsort_create_sink *s, const char *wfqn, const char *fqn,
+    bool versioning, ais_lom_md *md)
+{
+	struct timespec ts[2];
+
+	if (fsync(s->fd) != 0) {
+		return ais_err_from_errno(errno);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[1].tv_sec = 0;
+	ts[1].tv_nsec = UTIME_OMIT;
+	(void) futimens(s->fd, ts); /* atime = end of the write, as a PUT */
+	dsort_create_version(fqn, versioning, md);
+	if (ais_lom_store_fd(s->fd, md) != AIS_OK) {
+		return AIS_EIO;
+	}
+	if (rename(wfqn, fqn) != 0) {
+		int e = errno;
+
+		if (e != ENOENT) {
+			return ais_err_from_errno(e);
+		}
+		e = ais_mkdir_parent(fqn);
+		if (e != 0) {
+			return ais_err_from_errno(e);
+		}
+		if (rename(wfqn, fqn) != 0) {
+			return ais_err_from_errno(errno);
+		}
+	}
+	return AIS_OK;
+}
+
+ais_err
+dsort_create_fqn(char *buf, size_t len, const char *mpath,
+    const dsort_bck *bck, const char *objname)
+{
+	if (objname == NULL
+	    || ais_objname_check(objname, strlen(objname), false) != AIS_OK) {
+		return AIS_EINVAL;
+	}
+	return ais_fqn(buf, len, mpath, bck->provider, bck->ns, bck->name,
+	    AIS_CT_OBJ, objname);
+}
+
+ais_err
+dsort_create_shard(const char *objname, ais_shard_fmt fmt,
+    const dsort_create_rec *recs, size_t nrecs, dsort_create_fetch_fn fetch,
+    void *arg, const dsort_create_dst *dst, const atomic_bool *abort,
+    dsort_create_result *res, char *errbuf, size_t errlen)
+{
+	dsort_create_sink s;
+	ais_lom_md *md = NULL;
+	char fqn[PATH_MAX];
+	char wfqn[PATH_MAX];
+	ais_cksum_type ctype = AIS_CKSUM_XXHASH2;
+	bool versioning = true;
+	uint64_t lid = 0;
+	uint64_t bytes = 0;
+	const char *what = "";
+	ais_err err;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = -1;
+	s.abort = abort;
+	wfqn[0] = '\0';
+	if (res != NULL) {
+		memset(res, 0, sizeof(*res));
+	}
+	if (nrecs == 0 || fetch == NULL || dst == NULL || dst->mpath == NULL
+	    || dst->bck == NULL) {
+		ais_errbuf_set(errbuf, errlen, "shard %s: nothing to create",
+		    objname == NULL ? "?" : objname);
+		return AIS_EINVAL;
+	}
+	if (dsort_create_fqn(fqn, sizeof(fqn), dst->mpath, dst->bck, objname)
+	    != AIS_OK) {
+		ais_errbuf_set(errbuf, errlen,
+		    "shard %.200s: invalid object name or path too long",
+		    objname == NULL ? "?" : objname);
+		return AIS_EINVAL;
+	}
+	if (dst->props != NULL) {
+		ctype = dst->props->cksum;
+		versioning = dst->props->versioning;
+		lid = dst->props->bid;
+	}
+	md = calloc(1, sizeof(*md));
+	s.rbuf = malloc(DSORT_CREATE_RBUF);
+	if (md == NULL || s.rbuf == NULL) {
+		err = AIS_ENOMEM;
+		what = "out of memory";
+		goto fail;
+	}
+	err = ais_cksum_init(&s.ck, ctype);
+	if (err != AIS_OK) {
+		what = "checksum";
+		goto fail;
+	}
+	err = dsort_create_open(dst, wfqn, sizeof(wfqn), &s.fd);
+	if (err != AIS_OK) {
+		what = "cannot create the work file";
+		goto fail;
+	}
+	err = ais_shard_writer_open_fd(&s.w, s.fd, objname, fmt);
+	if (err != AIS_OK) {
+		what = "cannot start the shard writer";
+		goto fail;
+	}
+	for (size_t i = 0; i < nrecs; i++) {
+		if (dsort_create_aborted(abort)) {
+			err = AIS_ESTOPPED;
+			goto fail;
+		}
+		err = dsort_create_record(&s, &recs[i], fetch, arg);
+		if (err == AIS_ESTOPPED) {
+			goto fail;
+		}
+		if (err != AIS_OK) {
+			ais_errbuf_set(errbuf, errlen,
+			    "shard %s: record %s: %s", objname,
+			    recs[i].name == NULL ? "?" : recs[i].name, s.msg);
+			goto fail_msg;
+		}
+	}
+	err = ais_shard_writer_close(s.w, &bytes);
+	if (err != AIS_OK) {
+		ais_errbuf_set(errbuf, errlen, "shard %s: %s", objname,
+		    ais_shard_writer_error(s.w));
+		goto fail_msg;
+	}
+	err = dsort_create_hash_catchup(&s);
+	if (err == AIS_OK && s.hashed != bytes) {
+		err = AIS_EIO; /* the writer's count and the file disagree */
+	}
+	if (err != AIS_OK) {
+		what = "work file";
+		goto fail;
+	}
+	if (dsort_create_aborted(abort)) {
+		err = AIS_ESTOPPED;
+		goto fail;
+	}
+	md->size = (int64_t) bytes;
+	md->cksum_type = ctype;
+	ais_cksum_final(&s.ck, md->cksum_value);
+	md->lid = lid;
+	err = dsort_create_commit(&s, wfqn, fqn, versioning, md);
+	if (err != AIS_OK) {
+		what = "cannot store the object";
+		goto fail;
+	}
+	wfqn[0] = '\0'; /* it is the object now */
+	if (res != NULL) {
+		res->size = bytes;
+		res->records = nrecs;
+		res->files = s.files;
+		res->cksum_type = ctype;
+		memcpy(res->cksum, md->cksum_value, sizeof(res->cksum));
+		memcpy(res->version, md->version, sizeof(res->version));
+	}
+	close(s.fd);
+	ais_shard_writer_free(s.w);
+	free(s.fname);
+	free(s.rbuf);
+	free(md);
+	return AIS_OK;
+
+fail:
+	if (err == AIS_ESTOPPED) {
+		ais_errbuf_set(errbuf, errlen, "shard %s: aborted", objname);
+	} else {
+		ais_errbuf_set(errbuf, errlen, "shard %s: %s: %s", objname,
+		    what, ais_strerror(err));
+	}
+fail_msg:
+	ais_shard_writer_free(s.w); /* no trailer: abandoned */
+	s.w = NULL;
+	if (s.fd >= 0) {
+		close(s.fd);
+	}
+	if (wfqn[0] != '\0') {
+		(void) unlink(wfqn);
+	}
+	ais_cksum_fini(&s.ck);
+	free(s.fname);
+	free(s.rbuf);
+	free(md);
+	return err;
+}
+
+ais_err
+dsort_create_remove(
+    const char *mpath, const dsort_bck *bck, const char *objname)
+{
+	char fqn[PATH_MAX];
+
+	if (dsort_create_fqn(fqn, sizeof(fqn), mpath, bck, objname)
+	    != AIS_OK) {
+		return AIS_EINVAL;
+	}
+	if (unlink(fqn) != 0 && errno != ENOENT) {
+		return ais_err_from_errno(errno);
+	}
+	return AIS_OK;
+}
