@@ -34,6 +34,7 @@
 #define AIS_ACTOR_BUCKETS "buckets"
 #define AIS_ACTOR_REBALANCE "rebalance"
 #define AIS_ACTOR_KEEPALIVE "keepalive"
+#define AIS_ACTOR_DSORT "dsort"
 #define AIS_ACTOR_MPATH "mpath"
 
 /* Control-plane call timeout default (timeout.cplane_operation). */
