@@ -422,3 +422,25 @@ ais_lom_custom_set(ais_lom_md *md, const char *key, const char *value)
 	md->custom_len = len;
 	return AIS_OK;
 }
+
+void
+ais_lom_next_version(const char *fqn, bool versioning, ais_lom_md *md)
+{
+	ais_lom_md old;
+	unsigned long long v = 0;
+
+	md->version[0] = '\0';
+	if (!versioning) {
+		return;
+	}
+	if (ais_lom_load(fqn, &old) == AIS_OK && old.version[0] != '\0') {
+		char *end;
+
+		errno = 0;
+		v = strtoull(old.version, &end, 10);
+		if (errno != 0 || *end != '\0') {
+			v = 0;
+		}
+	}
+	snprintf(md->version, sizeof(md->version), "%llu", v + 1);
+}

@@ -48,6 +48,10 @@ ais_err ais_lom_decode(const uint8_t *buf, size_t len, ais_lom_md *out);
  * absent. Block on disk I/O. */
 ais_err ais_lom_load_fd(int fd, ais_lom_md *out);
 ais_err ais_lom_load(const char *path, ais_lom_md *out);
+/* The version a new write of the object at fqn gets: "" when versioning
+ * is off, else "1" for a new object and the stored version + 1 (AIS
+ * versions are decimal counters for ais:// buckets). */
+void ais_lom_next_version(const char *fqn, bool versioning, ais_lom_md *md);
 ais_err ais_lom_store_fd(int fd, const ais_lom_md *md);
 
 /* Custom metadata helpers. add: replaces an existing key; AIS_ENOSPC when

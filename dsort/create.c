@@ -261,29 +261,6 @@ dsort_create_record(dsort_create_sink *s, const dsort_create_rec *rec,
 	return AIS_OK;
 }
 
-/* "1" for a new object, else the existing version + 1 (as a PUT). */
-static void
-dsort_create_version(const char *fqn, bool versioning, ais_lom_md *md)
-{
-	ais_lom_md old;
-	unsigned long long v = 0;
-
-	md->version[0] = '\0';
-	if (!versioning) {
-		return;
-	}
-	if (ais_lom_load(fqn, &old) == AIS_OK && old.version[0] != '\0') {
-		char *end;
-
-		errno = 0;
-		v = strtoull(old.version, &end, 10);
-		if (errno != 0 || *end != '\0') {
-			v = 0;
-		}
-	}
-	snprintf(md->version, sizeof(md->version), "%llu", v + 1);
-}
-
 /* Steps 3-5 of create.h on the closed, fully hashed work file. */
 static ais_err
 dsort_create_commit(dsort_create_sink *s, const char *wfqn, const char *fqn,
@@ -298,7 +275,7 @@ dsort_create_commit(dsort_create_sink *s, const char *wfqn, const char *fqn,
 	ts[1].tv_sec = 0;
 	ts[1].tv_nsec = UTIME_OMIT;
 	(void) futimens(s->fd, ts); /* atime = end of the write, as a PUT */
-	dsort_create_version(fqn, versioning, md);
+	ais_lom_next_version(fqn, versioning, md);
 	if (ais_lom_store_fd(s->fd, md) != AIS_OK) {
 		return AIS_EIO;
 	}

@@ -111,28 +111,10 @@ http_put_abort(void *arg)
 	http_put_discard(p);
 }
 
-/* "1" for a new object, else the old version + 1 (AIS versions are
- * decimal counters for ais:// buckets). */
 static void
 http_put_version(http_put *p, const char *fqn)
 {
-	ais_lom_md old;
-	unsigned long long v = 0;
-
-	p->md.version[0] = '\0';
-	if (!p->o->props.versioning) {
-		return;
-	}
-	if (ais_lom_load(fqn, &old) == AIS_OK && old.version[0] != '\0') {
-		char *end;
-
-		errno = 0;
-		v = strtoull(old.version, &end, 10);
-		if (errno != 0 || *end != '\0') {
-			v = 0;
-		}
-	}
-	snprintf(p->md.version, sizeof(p->md.version), "%llu", v + 1);
+	ais_lom_next_version(fqn, p->o->props.versioning, &p->md);
 }
 
 /* The errno behind a core error, for the one status mapping in end(). */

@@ -10,6 +10,7 @@ PKGS=(
 	libxxhash-dev libisal-dev libarchive-dev libcmocka-dev libjansson-dev
 	libcurl4-openssl-dev libssl-dev libmsgpack-dev
 	curl python3 python3-requests python3-xxhash python3-msgpack attr
+	tar zip unzip lz4
 	awscli python3-boto3 s3cmd rclone
 )
 

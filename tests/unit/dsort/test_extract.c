@@ -855,7 +855,8 @@ test_extract_tar_sparse(void **state)
 	    t->dir);
 	rc = system(cmd);
 	if (rc != 0) {
-		skip();
+		/* scripts/install-deps.sh installs GNU tar */
+		fail_msg("GNU tar could not make a sparse tar (rc %d)", rc);
 	}
 	snprintf(t->names[0], sizeof(t->names[0]), "sp.tar");
 	set_path(t, 0);

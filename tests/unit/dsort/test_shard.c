@@ -829,9 +829,8 @@ test_gnu_tar_reads(void **state)
 	char src[256], shard[256], p[700];
 	static const char *styles[] = { "gnu", "pax", "ustar" };
 
-	if (!have_cmd("tar")) {
-		skip();
-	}
+	/* scripts/install-deps.sh installs GNU tar: its absence is a failure */
+	assert_true(have_cmd("tar"));
 	fx->nfiles = 0;
 	add_file(fx, "data/s0.cls", 5);
 	add_file(fx, "data/s0.jpg", MIB + 100);
@@ -877,8 +876,9 @@ test_gnu_tar_reads(void **state)
 			                     shard, names),
 			    0);
 			read_and_check(fx, shard, AIS_SHARD_TGZ);
-			if (ais_shard_fmt_supported(AIS_SHARD_TLZ4) &&
-			    have_cmd("lz4")) {
+			/* lz4, zip, unzip: scripts/install-deps.sh */
+			assert_true(have_cmd("lz4") && have_cmd("zip"));
+			if (ais_shard_fmt_supported(AIS_SHARD_TLZ4)) {
 				snprintf(shard, sizeof(shard),
 				    "%s/gnu.tar.lz4", fx->dir);
 				assert_int_equal(
@@ -890,7 +890,7 @@ test_gnu_tar_reads(void **state)
 				read_and_check(fx, shard, AIS_SHARD_TLZ4);
 				chunk_bound = CHUNK_MAX;
 			}
-			if (have_cmd("zip")) {
+			{
 				snprintf(shard, sizeof(shard), "%s/cli.zip",
 				    fx->dir);
 				assert_int_equal(run("cd '%s' && zip -q -r "
@@ -916,9 +916,7 @@ test_cli_reads_ours(void **state)
 	fixture *fx = *state;
 	char shard[256], out[256], exp[256], p[1024], q[1024];
 
-	if (!have_cmd("tar")) {
-		skip();
-	}
+	assert_true(have_cmd("tar")); /* installed by scripts/install-deps.sh */
 	make_dataset(fx);
 	add_file(fx, "long/"
 	             "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
@@ -966,20 +964,12 @@ test_cli_reads_ours(void **state)
 			xrc = run("tar -xzf '%s' -C '%s'", shard, out);
 			break;
 		case AIS_SHARD_TLZ4:
-			if (!have_cmd("lz4")) {
-				print_message("skip tar.lz4 CLI check: no "
-				              "lz4 binary\n");
-				continue;
-			}
+			assert_true(have_cmd("lz4")); /* install-deps.sh */
 			xrc = run("lz4 -q -dc '%s' | tar -xf - -C '%s'", shard,
 			    out);
 			break;
 		case AIS_SHARD_ZIP:
-			if (!have_cmd("unzip")) {
-				print_message("skip zip CLI check: no unzip "
-				              "binary\n");
-				continue;
-			}
+			assert_true(have_cmd("unzip")); /* install-deps.sh */
 			assert_int_equal(
 			    run("unzip -l '%s' >/dev/null", shard), 0);
 			snprintf(p, sizeof(p), "%s/one", fx->dir);
