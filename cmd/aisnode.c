@@ -33,6 +33,7 @@
 #include "core/mpset.h"
 #include "core/nodeid.h"
 #include "core/smap.h"
+#include "dsort/job.h"
 #include "http/server.h"
 
 #define EXIT_CONFIG 2
@@ -513,7 +514,8 @@ main(int argc, char **argv)
 	    (n->role == AIS_ROLE_TARGET &&
 		(err = act_sup_start_child(n->sup, &ais_mpath_ops, n, NULL)) !=
 		    AIS_OK) ||
-	    (err = ais_reb_start_actors(n->sup, n)) != AIS_OK) {
+	    (err = ais_reb_start_actors(n->sup, n)) != AIS_OK ||
+	    (err = ais_dsort_start_actors(n->sup, n)) != AIS_OK) {
 		fprintf(stderr, "aisnode: cannot start actors: %s\n",
 		    ais_strerror(err));
 		goto out;

@@ -27,6 +27,8 @@ static const http_route http_routes[] = {
 	    true, http_h_objects },
 	{ "xactions", HTTP_M_GET | HTTP_M_PUT | HTTP_M_DELETE, true,
 	    http_h_xactions },
+	{ "sort", HTTP_M_GET | HTTP_M_POST | HTTP_M_DELETE, true,
+	    http_h_sort },
 };
 
 /* Bit order of the mask is the order Allow lists them in. */

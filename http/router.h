@@ -92,6 +92,9 @@ void http_h_objects(http_req *r);
 void http_h_s3(http_req *r);
 /* /v1/xactions (h_jobs.c): intra-cluster job start/status on targets. */
 void http_h_xactions(http_req *r);
+/* /v1/sort[/abort] (h_sort.c): dSort jobs on proxies -- start, status,
+ * list, abort, remove -- fanned out to the targets' "dsort" actors. */
+void http_h_sort(http_req *r);
 /* GET /v1/buckets/<b> with a list action (h_list.c), on proxies (fan-out
  * and merge) and on targets (one page of local objects). */
 void http_list_objects(http_req *r);

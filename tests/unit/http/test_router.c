@@ -99,6 +99,15 @@ test_router_match_table(void **state)
 	assert_int_equal(
 	    test_router_match("/v1/cluster", HTTP_M_GET, &rt), HTTP_ROUTE_OK);
 	assert_ptr_equal(rt->handler, http_h_cluster);
+	/* dSort: start, status/list, abort and remove (h_sort.c) */
+	assert_int_equal(
+	    test_router_match("/v1/sort", HTTP_M_POST, &rt), HTTP_ROUTE_OK);
+	assert_ptr_equal(rt->handler, http_h_sort);
+	assert_int_equal(
+	    test_router_match("/v1/sort/abort", HTTP_M_DELETE, &rt),
+	    HTTP_ROUTE_OK);
+	assert_int_equal(test_router_match("/v1/sort", HTTP_M_PUT, &rt),
+	    HTTP_ROUTE_BAD_METHOD);
 	/* Escaped resource names are unescaped before matching. */
 	assert_int_equal(
 	    test_router_match("/v1/%68ealth", HTTP_M_GET, &rt), HTTP_ROUTE_OK);

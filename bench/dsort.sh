@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench/dsort.sh -- dSort resharding throughput vs a plain copy and vs a
+# single-process reshard with GNU tar.
+#
+# A local cluster (1 proxy + 3 targets, 2 mountpaths each, all on the same
+# disk) gets TOTAL_MIB (default 2048) of input: records of REC_KIB (default
+# 20) KiB (sampleNNNNNN.jpg + a small .cls, tests/cluster/dsort_client.py)
+# in NSHARDS (default 1000) tar shards, records spread over the shards in
+# random order. One dSort job (alphanumeric) reshards them into OUT_SIZE
+# (default 256MiB) output shards; the time from POST /v1/sort to every
+# target reporting shard creation finished (status polled every 0.3 s)
+# gives MiB/s of input. Baselines on the same disk and bytes:
+#   (a) `cp -r` of the input shard files (hard-linked into one tree);
+#   (b) one process: extract every input shard with GNU tar into one
+#       directory, then re-pack the files in sorted name order into
+#       OUT_SIZE tar shards with GNU tar.
+# The output is verified (records, bytes, order) after timing.
+#
+# Caveats: page cache is not dropped (not possible here), so everything
+# reads mostly from memory; nothing fsyncs.
+#
+#   bench/dsort.sh                 # ~2 GiB, 100k records, 1000 shards
+#   TOTAL_MIB=256 bench/dsort.sh   # quick look
+# Not part of `make test`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+: "${TOTAL_MIB:=2048}" "${REC_KIB:=20}" "${NSHARDS:=1000}" "${OUT_SIZE:=256MiB}"
+export AIS_TMP
+AIS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ais-bench-dsort.XXXXXX")
+: >"$AIS_TMP/pids"
+# shellcheck source=../tests/cluster/lib.sh
+. "$ROOT/tests/cluster/lib.sh"
+[ -x "$AISNODE" ] || { echo "bench: build first (no $AISNODE)" >&2; exit 2; }
+
+cleanup() {
+	local pid
+	set +e
+	while read -r pid; do
+		is_aisnode "$pid" && kill -TERM "$pid" 2>/dev/null
+	done <"$AIS_TMP/pids"
+	sleep 1
+	while read -r pid; do
+		is_aisnode "$pid" && kill -KILL "$pid" 2>/dev/null
+	done <"$AIS_TMP/pids"
+	rm -rf "$AIS_TMP"
+}
+trap cleanup EXIT
+
+export DSORT_KIB="$REC_KIB,$REC_KIB"
+DC=("$PY" "$ROOT/tests/cluster/dsort_client.py")
+NREC=$((TOTAL_MIB * 1024 / REC_KIB / NSHARDS))
+[ "$NREC" -ge 1 ] || fail "TOTAL_MIB too small for $NSHARDS shards of $REC_KIB KiB records"
+NTOT=$((NREC * NSHARDS))
+now() { date +%s.%N; }
+secs() { "$PY" -c "print('%.3f' % max($2 - $1, 1e-6))"; }
+mibs() { "$PY" -c "print('%.1f' % ($1 / 1048576 / $2))"; }
+
+start_proxy p1
+wait_healthy p1
+P=$(url_of p1)
+for t in t1 t2 t3; do start_target "$t" "$P"; done
+for n in p1 t1 t2 t3; do wait_healthy "$n"; done
+wait_converged 1 3 p1 t1 t2 t3 >/dev/null
+code=$(http_code "$P/v1/buckets/in" -X POST -H 'Content-Type: application/json' -d '{"action":"create-bck"}')
+[ "$code" = 200 ] || fail "create-bck: $code"
+log "$("${DC[@]}" gen "$P" in in- "$NSHARDS" "$NREC" .tar)"
+mapfile -t shards < <(find "$AIS_TMP"/t*/mp* -path '*/@ais/in/%ob/*' -type f)
+[ "${#shards[@]}" -eq "$NSHARDS" ] || fail "found ${#shards[@]} input shard files, expected $NSHARDS"
+inbytes=$(stat -c %s "${shards[@]}" | awk '{s += $1} END {printf "%d\n", s}')
+
+# --- dSort ---------------------------------------------------------------
+spec=$(printf '{"input_bck":{"name":"in","provider":"ais"},"input_format":{"template":"in-{0000..%04d}"},"input_extension":".tar","output_bck":{"name":"out","provider":"ais"},"output_format":"out-{00000..99999}","output_extension":".tar","output_shard_size":"%s","algorithm":{"kind":"alphanumeric"},"description":"bench"}' \
+    $((NSHARDS - 1)) "$OUT_SIZE")
+sync
+t0=$(now)
+out=$("${DC[@]}" start "$P" "$spec") || fail "start: $out"
+id=${out#OK }
+out=$("${DC[@]}" wait "$P" "$id" 1800) || fail "wait: $out"
+t1=$(now)
+[[ $out == OK* ]] || fail "job $id: $out"
+ds_s=$(secs "$t0" "$t1")
+ds_mibs=$(mibs "$inbytes" "$ds_s")
+log "dsort $id: $inbytes bytes in ${ds_s}s = $ds_mibs MiB/s"
+out=$("${DC[@]}" verify "$P" out out- .tar "$NTOT" asc) || fail "verify: $out"
+log "output: $out"
+
+# --- (a) cp -r -----------------------------------------------------------
+src=$AIS_TMP/cp-src
+mkdir -p "$src"
+i=0
+for f in "${shards[@]}"; do
+	ln "$f" "$src/f$i"
+	i=$((i + 1))
+done
+sync
+c0=$(now)
+cp -r "$src" "$AIS_TMP/cp-dst"
+c1=$(now)
+cp_s=$(secs "$c0" "$c1")
+cp_mibs=$(mibs "$inbytes" "$cp_s")
+log "cp -r: ${cp_s}s = $cp_mibs MiB/s"
+rm -rf "$AIS_TMP/cp-dst"
+
+# --- (b) single process: GNU tar extract + sorted re-pack ----------------
+x=$AIS_TMP/x
+mkdir -p "$x" "$AIS_TMP/repack"
+lim=$("$PY" -c "
+s='$OUT_SIZE'.strip()
+u={'KIB':1<<10,'MIB':1<<20,'GIB':1<<30,'KB':1<<10,'MB':1<<20,'GB':1<<30,'B':1}
+for k in sorted(u, key=len, reverse=True):
+    if s.upper().endswith(k):
+        print(int(float(s[:-len(k)]) * u[k])); break
+else:
+    print(int(s))")
+sync
+b0=$(now)
+for f in "${shards[@]}"; do
+	tar -xf "$f" -C "$x"
+done
+# sorted names, cut into lists of <= lim bytes, one tar -cf per list
+(cd "$x" && find . -type f -printf '%s %P\n' | sort -k2,2 |
+    awk -v lim="$lim" -v dir="$AIS_TMP/repack" '
+	{ if (sz > 0 && sz + $1 > lim) { n++; sz = 0 } sz += $1;
+	  printf "%s\n", $2 > sprintf("%s/list-%05d", dir, n) }')
+for l in "$AIS_TMP"/repack/list-*; do
+	tar -cf "${l/list-/out-}.tar" -C "$x" -T "$l"
+done
+b1=$(now)
+bl_s=$(secs "$b0" "$b1")
+bl_mibs=$(mibs "$inbytes" "$bl_s")
+log "single-process tar reshard: ${bl_s}s = $bl_mibs MiB/s"
+
+r_cp=$("$PY" -c "print('%.2f' % ($ds_mibs / $cp_mibs))")
+r_bl=$("$PY" -c "print('%.2f' % ($ds_mibs / $bl_mibs))")
+printf 'dsort: %d records x %d KiB in %d tar shards (%d MiB) -> %s shards on 3 targets: %.2fs = %s MiB/s; cp -r: %s MiB/s (ratio %s); single-process GNU tar reshard: %s MiB/s (ratio %s) (warm page cache, no fsync, %s CPUs)\n' \
+    "$NTOT" "$REC_KIB" "$NSHARDS" "$((inbytes / 1048576))" "$OUT_SIZE" \
+    "$ds_s" "$ds_mibs" "$cp_mibs" "$r_cp" "$bl_mibs" "$r_bl" "$(nproc)"
