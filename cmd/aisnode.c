@@ -34,6 +34,7 @@
 #include "core/nodeid.h"
 #include "core/smap.h"
 #include "dsort/job.h"
+#include "dsort/proxy.h"
 #include "http/server.h"
 
 #define EXIT_CONFIG 2
@@ -515,7 +516,9 @@ main(int argc, char **argv)
 		(err = act_sup_start_child(n->sup, &ais_mpath_ops, n, NULL)) !=
 		    AIS_OK) ||
 	    (err = ais_reb_start_actors(n->sup, n)) != AIS_OK ||
-	    (err = ais_dsort_start_actors(n->sup, n)) != AIS_OK) {
+	    /* "dsort": the job actors on targets, the API on proxies */
+	    (err = ais_dsort_start_actors(n->sup, n)) != AIS_OK ||
+	    (err = ais_dsort_proxy_start_actors(n->sup, n)) != AIS_OK) {
 		fprintf(stderr, "aisnode: cannot start actors: %s\n",
 		    ais_strerror(err));
 		goto out;

@@ -18,13 +18,6 @@ for room in core proto actors http dsort etl; do
 		dep=$(echo "$inc" | sed -n 's/.*#include "\([a-z]*\)\/.*/\1/p')
 		[ -n "$dep" ] || continue
 		d=$(rank "$dep")
-		# http -> dsort is the one same-rank edge allowed: the proxy
-		# parses dSort specs and merges JobInfo (pure code, no actors)
-		# before fanning out to the targets' "dsort" actors. dsort/
-		# never includes http/.
-		if [ "$room" = http ] && [ "$dep" = dsort ]; then
-			continue
-		fi
 		if [ "$d" -gt "$r" ] || { [ "$d" -eq "$r" ] && [ "$dep" != "$room" ]; }; then
 			echo "upward include: $file includes $dep/ ($inc)"
 			bad=1
