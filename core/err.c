@@ -91,3 +91,75 @@ ais_errbuf_set(char *errbuf, size_t errlen, const char *fmt, ...)
 	vsnprintf(errbuf, errlen, fmt, ap);
 	va_end(ap);
 }
+
+/* HTTP statuses (the one mapping; http/ and the dsort API use it, AIS keeps
+ * the same in cmn/err.go) ------------------------------------------------ */
+
+/* Indexed by ais_err; 0 = not in the table (500). */
+static const short ais_err_status_tab[AIS_ERR__COUNT] = {
+	[AIS_OK] = 200,
+	[AIS_ENOENT] = 404,
+	[AIS_EEXIST] = 409,
+	[AIS_EINVAL] = 400,
+	[AIS_ENOMEM] = 500,
+	[AIS_ENOSPC] = 507,
+	[AIS_EIO] = 500,
+	/* A mismatch is almost always the client's checksum against what it
+	 * sent (S3's BadDigest is a 400 too); a corrupted local copy is
+	 * reported by the code that found it, with its own message. */
+	[AIS_ECKSUM] = 400,
+	/* Our metadata is behind: retryable, the next metasync fixes it. */
+	[AIS_ESTALE] = 503,
+	[AIS_ETIMEDOUT] = 504,
+	[AIS_ECLOSED] = 503,
+	[AIS_ESTOPPED] = 503,
+	[AIS_EBUSY] = 503,
+	/* A full mailbox is back-pressure, not a rate limit the client hit. */
+	[AIS_EAGAIN] = 503,
+	[AIS_ENOTSUP] = 501,
+	[AIS_EPROTO] = 400,
+	[AIS_EINTERNAL] = 500,
+	[AIS_ECONFLICT] = 409,
+	[AIS_EPERM] = 403,
+	/* The primary cannot reach a majority of the proxies: retryable. */
+	[AIS_ENOQUORUM] = 503,
+};
+
+static int
+ais_errno_http_status(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return 403;
+	case EEXIST:
+		return 409;
+	case ENOSPC:
+	case EDQUOT:
+		return 507;
+	case EINVAL:
+	case ENAMETOOLONG:
+		return 400;
+	default:
+		return 500;
+	}
+}
+
+int
+ais_err_http_status(ais_err err)
+{
+	if ((err & AIS_ESYS) != 0) {
+		return ais_errno_http_status(err & ~AIS_ESYS);
+	}
+	if ((err & AIS_ENNG) != 0) {
+		return 503;
+	}
+	if (err < 0 || err >= AIS_ERR__COUNT || ais_err_status_tab[err] == 0) {
+		return 500;
+	}
+	return ais_err_status_tab[err];
+}

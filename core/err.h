@@ -61,6 +61,10 @@ ais_err ais_err_from_errno(int e);
 
 /* Formats one error line into a caller's buffer (the errbuf/errlen pair of
  * validating functions); a NULL or empty buffer is left alone. */
+/* The HTTP status an error means on every endpoint: 404 not found, 409
+ * exists/conflict, 400 invalid, 503 retryable (stale, busy, no quorum,
+ * NNG), 504 timeout, errno values by kind, else 500. */
+int ais_err_http_status(ais_err err);
 void ais_errbuf_set(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -44,7 +44,6 @@
  */
 #include "dsort/proxy.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -113,64 +112,6 @@ dp_reply(
 		}
 	}
 	dp_reply_take(r, status, ctype, copy, copy != NULL ? len : 0);
-}
-
-/* HTTP status of an ais_err: the table of http/reply.c
- * (http_status_from_err), which actors/ and dsort/ cannot include. */
-static const short dp_status_tab[AIS_ERR__COUNT] = {
-	[AIS_OK] = 200,
-	[AIS_ENOENT] = 404,
-	[AIS_EEXIST] = 409,
-	[AIS_EINVAL] = 400,
-	[AIS_ENOMEM] = 500,
-	[AIS_ENOSPC] = 507,
-	[AIS_EIO] = 500,
-	[AIS_ECKSUM] = 400,
-	[AIS_ESTALE] = 503,
-	[AIS_ETIMEDOUT] = 504,
-	[AIS_ECLOSED] = 503,
-	[AIS_ESTOPPED] = 503,
-	[AIS_EBUSY] = 503,
-	[AIS_EAGAIN] = 503,
-	[AIS_ENOTSUP] = 501,
-	[AIS_EPROTO] = 400,
-	[AIS_EINTERNAL] = 500,
-	[AIS_ECONFLICT] = 409,
-	[AIS_EPERM] = 403,
-	[AIS_ENOQUORUM] = 503,
-};
-
-static int
-dp_status_from_err(ais_err err)
-{
-	if ((err & AIS_ESYS) != 0) {
-		switch (err & ~AIS_ESYS) {
-		case ENOENT:
-		case ENOTDIR:
-			return 404;
-		case EACCES:
-		case EPERM:
-		case EROFS:
-			return 403;
-		case EEXIST:
-			return 409;
-		case ENOSPC:
-		case EDQUOT:
-			return 507;
-		case EINVAL:
-		case ENAMETOOLONG:
-			return 400;
-		default:
-			return 500;
-		}
-	}
-	if ((err & AIS_ENNG) != 0) {
-		return 503;
-	}
-	if (err < 0 || err >= AIS_ERR__COUNT || dp_status_tab[err] == 0) {
-		return 500;
-	}
-	return dp_status_tab[err];
 }
 
 /* Non-UTF-8 bytes (quoted client input) become '?', as in http/reply.c. */
@@ -250,7 +191,7 @@ dp_aerr(dp_req *r, ais_err err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	dp_errv(r, dp_status_from_err(err), fmt, ap);
+	dp_errv(r, ais_err_http_status(err), fmt, ap);
 	va_end(ap);
 }
 

@@ -1,8 +1,9 @@
 /*
  * Error replies of the public HTTP server, without libmicrohttpd.
  *
- * http_status_from_err() is the single place where an ais_err becomes an
- * HTTP status; handlers pass the error they got from core or an actor and
+ * http_status_from_err() (the table is core/err.c's, shared with the dSort
+ * API actor) is the single place where an ais_err becomes an HTTP status;
+ * handlers pass the error they got from core or an actor and
  * never pick statuses for them by hand, so a code means the same thing on
  * every endpoint (AIS keeps the same mapping in cmn/err.go). The JSON body
  * follows AIS's ErrHTTP field order, which clients do not depend on but
@@ -10,79 +11,15 @@
  */
 #include "http/reply.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Indexed by ais_err; 0 = not in the table (500). */
-static const short http_status_tab[AIS_ERR__COUNT] = {
-	[AIS_OK] = 200,
-	[AIS_ENOENT] = 404,
-	[AIS_EEXIST] = 409,
-	[AIS_EINVAL] = 400,
-	[AIS_ENOMEM] = 500,
-	[AIS_ENOSPC] = 507,
-	[AIS_EIO] = 500,
-	/* A mismatch is almost always the client's checksum against what it
-	 * sent (S3's BadDigest is a 400 too); a corrupted local copy is
-	 * reported by the code that found it, with its own message. */
-	[AIS_ECKSUM] = 400,
-	/* Our metadata is behind: retryable, the next metasync fixes it. */
-	[AIS_ESTALE] = 503,
-	[AIS_ETIMEDOUT] = 504,
-	[AIS_ECLOSED] = 503,
-	[AIS_ESTOPPED] = 503,
-	[AIS_EBUSY] = 503,
-	/* A full mailbox is back-pressure, not a rate limit the client hit. */
-	[AIS_EAGAIN] = 503,
-	[AIS_ENOTSUP] = 501,
-	[AIS_EPROTO] = 400,
-	[AIS_EINTERNAL] = 500,
-	[AIS_ECONFLICT] = 409,
-	[AIS_EPERM] = 403,
-	/* The primary cannot reach a majority of the proxies: retryable. */
-	[AIS_ENOQUORUM] = 503,
-};
-
-static int
-http_status_from_errno(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return 404;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return 403;
-	case EEXIST:
-		return 409;
-	case ENOSPC:
-	case EDQUOT:
-		return 507;
-	case EINVAL:
-	case ENAMETOOLONG:
-		return 400;
-	default:
-		return 500;
-	}
-}
-
 int
 http_status_from_err(ais_err err)
 {
-	if ((err & AIS_ESYS) != 0) {
-		return http_status_from_errno(err & ~AIS_ESYS);
-	}
-	if ((err & AIS_ENNG) != 0) {
-		return 503;
-	}
-	if (err < 0 || err >= AIS_ERR__COUNT || http_status_tab[err] == 0) {
-		return 500;
-	}
-	return http_status_tab[err];
+	return ais_err_http_status(err); /* one table, in core/err.c */
 }
 
 /* Messages may quote client input (object names) that is not UTF-8, which
