@@ -37,7 +37,7 @@
  *
  * Blocking: a request is handled to the end in the actor's handler, so
  * one slow request (a fan-out waits up to the cplane timeout; creating
- * the output bucket up to DP_BCK_CALL_MS plus the BMD wait) delays the
+ * the output bucket up to AIS_BCK_CALL_MS plus the BMD wait) delays the
  * next /v1/sort request on this proxy. act_pending_reply must be called
  * from the actor's own thread, so moving the work onto a worker thread
  * needs a local "done" message back to the actor; not done yet.
@@ -52,6 +52,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "actors/node/bck_client.h"
 #include "core/bmd.h"
 #include "core/hrw.h"
 #include "core/log.h"
@@ -65,11 +66,6 @@
 #define DP_ERR_MAX   512
 #define DP_MSG_MAX   1024 /* error message, as http/server.c */
 #define DP_CNAME_MAX (AIS_BCK_NAME_MAX + 100)
-/* Output bucket creation: the primary may be pushing to a dead node (the
- * same bounds as http/bck_change.h). */
-#define DP_BCK_CALL_MS 15000
-#define DP_BCK_WAIT_MS 2000
-#define DP_BCK_POLL_MS 5
 
 /* One API request being served, and its answer. */
 typedef struct dp_req {
@@ -229,111 +225,6 @@ dp_cname_fmt(const char *provider, const char *ns, const char *bck, char *buf,
 	}
 	snprintf(
 	    buf, len, "%s://%s%s%s", scheme, nsp, sep, bck == NULL ? "" : bck);
-}
-
-static int64_t
-dp_bmd_version(ais_node *n)
-{
-	ais_bmd *b = ais_node_bmd(n);
-	int64_t v = b ? b->version : 0;
-
-	ais_bmd_rele(b);
-	return v;
-}
-
-/* "create-bck" through the primary's "buckets" actor (the NNG request of
- * http/bck_change.c), then a short wait for the new BMD to land here.
- * AIS_EAGAIN: no primary now, retry. */
-static ais_err
-dp_bck_change(ais_node *n, const char *provider, const char *ns,
-    const char *name, const char *cname, const char *action,
-    const char *value_json, char *errbuf, size_t errlen)
-{
-	ais_smap *smap = ais_node_smap(n);
-	const ais_snode *psn = smap ? ais_smap_primary(smap) : NULL;
-	char url[AIS_URL_MAX + 1] = "";
-	char pid[AIS_ID_MAX + 1] = "";
-	bool local = false;
-	Ais__BckReq rq = AIS__BCK_REQ__INIT;
-	act_reply_buf rep = { 0 };
-	Ais__BckResp *resp;
-	const struct timespec ts = { 0, DP_BCK_POLL_MS * 1000000L };
-	uint8_t *buf;
-	size_t len;
-	ais_err err;
-
-	if (psn != NULL) {
-		local = strcmp(psn->id, n->self.id) == 0;
-		snprintf(url, sizeof(url), "%s", psn->ctrl.url);
-		snprintf(pid, sizeof(pid), "%s", psn->id);
-	}
-	ais_smap_rele(smap);
-	if (!local && atomic_load(&n->primary_lost)) {
-		snprintf(errbuf, errlen,
-		    "%s %s: the primary is unreachable "
-		    "(election in progress or no quorum); retry",
-		    action, cname);
-		return AIS_EAGAIN;
-	}
-	if (psn == NULL || n->rt == NULL || (!local && url[0] == '\0')) {
-		snprintf(errbuf, errlen, "%s %s: primary is not known yet",
-		    action, cname);
-		return AIS_EAGAIN;
-	}
-	rq.action = (char *) action;
-	rq.provider = (char *) provider;
-	rq.ns = (char *) ns;
-	rq.name = (char *) name;
-	rq.value_json = (char *) (value_json ? value_json : "");
-	len = ais__bck_req__get_packed_size(&rq);
-	if ((buf = malloc(len ? len : 1)) == NULL) {
-		snprintf(
-		    errbuf, errlen, "%s %s: out of memory", action, cname);
-		return AIS_ENOMEM;
-	}
-	ais__bck_req__pack(&rq, buf);
-	err = act_call(n->rt, local ? NULL : url, AIS_ACTOR_BUCKETS,
-	    AIS_MSG_BCK_REQ, buf, len, DP_BCK_CALL_MS, &rep);
-	free(buf);
-	if (err != AIS_OK) {
-		snprintf(errbuf, errlen,
-		    "%s %s: primary p[%s] did not answer: %s", action, cname,
-		    pid, ais_strerror(err));
-		return err == AIS_ETIMEDOUT ? err : AIS_EAGAIN;
-	}
-	if (rep.status != AIS_OK) {
-		const char *m
-		    = rep.errmsg ? rep.errmsg : ais_strerror(rep.status);
-
-		if (rep.status == AIS_EPERM) {
-			/* Our Smap names a primary that no longer is. */
-			snprintf(errbuf, errlen, "%s %s: %s; retry", action,
-			    cname, m);
-			err = AIS_EAGAIN;
-		} else {
-			snprintf(errbuf, errlen, "%s", m);
-			err = rep.status;
-		}
-		act_reply_buf_fini(&rep);
-		return err;
-	}
-	resp = ais__bck_resp__unpack(NULL, rep.len, rep.data);
-	act_reply_buf_fini(&rep);
-	if (resp == NULL) {
-		snprintf(errbuf, errlen, "%s %s: bad reply from primary p[%s]",
-		    action, cname, pid);
-		return AIS_EINTERNAL;
-	}
-	/* metasync installs the new BMD here right after the primary's
-	 * reply; poll briefly for it rather than answer before it lands */
-	for (int i = 0; i < DP_BCK_WAIT_MS / DP_BCK_POLL_MS; i++) {
-		if (dp_bmd_version(n) >= resp->bmd_version) {
-			break;
-		}
-		nanosleep(&ts, NULL);
-	}
-	ais__bck_resp__free_unpacked(resp, NULL);
-	return AIS_OK;
 }
 
 /* Fan-out ----------------------------------------------------------------- */
@@ -502,7 +393,7 @@ dp_output_bck(dp_req *r, const dsort_bck *b)
 		dp_err(r, 404, "bucket \"%s\" does not exist", cname);
 		return false;
 	}
-	err = dp_bck_change(r->node, b->provider, b->ns, b->name, cname,
+	err = ais_bck_change(r->node, b->provider, b->ns, b->name, cname,
 	    "create-bck", NULL, ebuf, sizeof(ebuf));
 	if (err == AIS_OK || err == AIS_EEXIST) {
 		return true;

@@ -27,7 +27,7 @@
 #include "core/bmd.h"
 #include "core/fqn.h"
 #include "core/jsonx.h"
-#include "http/bck_change.h"
+#include "actors/node/bck_client.h"
 #include "http/server.h"
 #include "proto/msg.h"
 
@@ -333,7 +333,7 @@ hb_change(
 			return;
 		}
 	}
-	err = http_bck_change(n, b->provider, b->ns, b->name, b->cname, action,
+	err = ais_bck_change(n, b->provider, b->ns, b->name, b->cname, action,
 	    vjson, ebuf, sizeof(ebuf));
 	free(vjson);
 	if (err == AIS_EAGAIN) {

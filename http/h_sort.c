@@ -17,17 +17,17 @@
 #include <string.h>
 
 #include "actors/node/node.h"
-#include "http/bck_change.h"
+#include "actors/node/bck_client.h"
 #include "http/server.h"
 #include "proto/msg.h"
 
 /* The actor may create the output bucket through the primary (up to
- * HTTP_BCK_CALL_MS plus a short BMD wait) and then fan out to the targets
+ * AIS_BCK_CALL_MS plus a short BMD wait) and then fan out to the targets
  * twice (start, abort on refusal), each up to the cplane timeout. */
 static int
 hs_call_ms(ais_node *n)
 {
-	return HTTP_BCK_CALL_MS + 5000 + 3 * (int) ais_node_cplane_ms(n);
+	return AIS_BCK_CALL_MS + 5000 + 3 * (int) ais_node_cplane_ms(n);
 }
 
 void

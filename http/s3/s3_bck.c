@@ -27,7 +27,7 @@
 #include "core/jsonx.h"
 #include "http/httpc.h"
 #include "http/lso.h"
-#include "http/bck_change.h"
+#include "actors/node/bck_client.h"
 #include "http/s3/s3.h"
 #include "proto/msg.h"
 
@@ -124,7 +124,7 @@ s3_bck_create(http_req *r, s3_req *q)
 		}
 		return;
 	}
-	err = http_bck_change(r->node, "ais", "", q->bucket, q->bucket, "create-bck",
+	err = ais_bck_change(r->node, "ais", "", q->bucket, q->bucket, "create-bck",
 	    "{\"checksum\":{\"type\":\"md5\"}}", eb, sizeof(eb));
 	if (err != AIS_OK) {
 		s3_reply_aerr(r, err, false, eb);
@@ -162,7 +162,7 @@ s3_bck_delete(http_req *r, s3_req *q)
 		    q->bucket);
 		return;
 	}
-	err = http_bck_change(r->node, q->provider, q->ns, q->bucket, q->bucket,
+	err = ais_bck_change(r->node, q->provider, q->ns, q->bucket, q->bucket,
 	    "destroy-bck", NULL, eb, sizeof(eb));
 	if (err != AIS_OK) {
 		s3_reply_aerr(r, err, false, eb);
@@ -245,7 +245,7 @@ s3_bck_versioning_put(http_req *r, s3_req *q)
 		return;
 	}
 	on = strcmp(status, "Enabled") == 0;
-	err = http_bck_change(r->node, q->provider, q->ns, q->bucket, q->bucket,
+	err = ais_bck_change(r->node, q->provider, q->ns, q->bucket, q->bucket,
 	    "set-bprops",
 	    on ? "{\"versioning\":{\"enabled\":true}}"
 	       : "{\"versioning\":{\"enabled\":false}}",

@@ -1,6 +1,6 @@
 /* Bucket changes from a proxy to the primary's buckets actor; see the
  * header. */
-#include "http/bck_change.h"
+#include "actors/node/bck_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +10,11 @@
 #include "core/bmd.h"
 #include "proto/msg.h"
 
-#define HTTP_BCK_WAIT_MS 2000
-#define HTTP_BCK_POLL_MS 5
+#define BCK_WAIT_MS 2000
+#define BCK_POLL_MS 5
 
 static int64_t
-http_bck_bmd_version(ais_node *n)
+bck_bmd_version(ais_node *n)
 {
 	ais_bmd *b = ais_node_bmd(n);
 	int64_t v = b ? b->version : 0;
@@ -25,12 +25,12 @@ http_bck_bmd_version(ais_node *n)
 /* Metasync installs the new BMD on this proxy right after the primary's
  * reply; poll briefly for it rather than answer before it lands. */
 static void
-http_bck_wait_bmd(ais_node *n, int64_t v)
+bck_wait_bmd(ais_node *n, int64_t v)
 {
-	const struct timespec ts = { 0, HTTP_BCK_POLL_MS * 1000000L };
+	const struct timespec ts = { 0, BCK_POLL_MS * 1000000L };
 
-	for (int i = 0; i < HTTP_BCK_WAIT_MS / HTTP_BCK_POLL_MS; i++) {
-		if (http_bck_bmd_version(n) >= v) {
+	for (int i = 0; i < BCK_WAIT_MS / BCK_POLL_MS; i++) {
+		if (bck_bmd_version(n) >= v) {
 			return;
 		}
 		nanosleep(&ts, NULL);
@@ -38,7 +38,7 @@ http_bck_wait_bmd(ais_node *n, int64_t v)
 }
 
 ais_err
-http_bck_change(ais_node *n, const char *provider, const char *ns,
+ais_bck_change(ais_node *n, const char *provider, const char *ns,
     const char *name, const char *cname, const char *action,
     const char *value_json, char *errbuf, size_t errlen)
 {
@@ -82,7 +82,7 @@ http_bck_change(ais_node *n, const char *provider, const char *ns,
 	}
 	ais__bck_req__pack(&rq, buf);
 	err = act_call(n->rt, local ? NULL : url, AIS_ACTOR_BUCKETS,
-	    AIS_MSG_BCK_REQ, buf, len, HTTP_BCK_CALL_MS, &rep);
+	    AIS_MSG_BCK_REQ, buf, len, AIS_BCK_CALL_MS, &rep);
 	free(buf);
 	if (err != AIS_OK) {
 		snprintf(errbuf, errlen,
@@ -112,7 +112,7 @@ http_bck_change(ais_node *n, const char *provider, const char *ns,
 		    action, cname, pid);
 		return AIS_EINTERNAL;
 	}
-	http_bck_wait_bmd(n, resp->bmd_version);
+	bck_wait_bmd(n, resp->bmd_version);
 	ais__bck_resp__free_unpacked(resp, NULL);
 	return AIS_OK;
 }
