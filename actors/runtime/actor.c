@@ -245,19 +245,12 @@ act_rt_unregister(act_rt *rt, act_actor *a)
 
 /* Replies and dispatch ---------------------------------------------------- */
 
-ais_err
-act_reply_send(act_actor *a, nng_ctx ctx, uint64_t corr, uint32_t type,
-    ais_err status, const char *errmsg, const void *data, size_t len)
+/* Sends a built reply message on a rep0 ctx with the actor's aio. */
+static ais_err
+act_reply_send_msg(act_actor *a, nng_ctx ctx, nng_msg *m)
 {
-	nng_msg *m = NULL;
-	ais_err err;
 	int rv;
 
-	err = act_msg_encode(
-	    a->rt->node_id, "", type, corr, status, errmsg, data, len, &m);
-	if (err != AIS_OK) {
-		return err;
-	}
 	/* rep0 completes a send at once unless the pipe is still busy with
 	 * the previous reply; the timeout bounds that case. */
 	nng_aio_set_msg(a->aio, m);
@@ -275,6 +268,61 @@ act_reply_send(act_actor *a, nng_ctx ctx, uint64_t corr, uint32_t type,
 	}
 	nng_aio_set_msg(a->aio, NULL);
 	return act_err_from_nng(rv);
+}
+
+ais_err
+act_reply_send(act_actor *a, nng_ctx ctx, uint64_t corr, uint32_t type,
+    ais_err status, const char *errmsg, const void *data, size_t len)
+{
+	nng_msg *m = NULL;
+	ais_err err;
+
+	err = act_msg_encode(
+	    a->rt->node_id, "", type, corr, status, errmsg, data, len, &m);
+	if (err != AIS_OK) {
+		return err;
+	}
+	return act_reply_send_msg(a, ctx, m);
+}
+
+ais_err
+act_reply_fill(
+    act_ctx *ctx, uint32_t type, size_t max, act_fill_fn fill, void *arg)
+{
+	pb_envelope env;
+	nng_msg *m;
+	size_t head, used = 0;
+	char eb[256] = "";
+	ais_err err;
+	int rv;
+
+	if (ctx == NULL || !ctx->has_ctx || ctx->replied || ctx->deferred
+	    || fill == NULL || max > ACT_MSG_MAX) {
+		return AIS_EINVAL;
+	}
+	env = (pb_envelope) {
+		.type = type,
+		.corr = ctx->corr,
+		.sender = ctx->actor->rt->node_id,
+		.dest = "",
+	};
+	head = pb_envelope_head_size(&env);
+	if ((rv = nng_msg_alloc(&m, head + max)) != 0) {
+		return act_reply(ctx, AIS_MSG_ACK, AIS_ENOMEM,
+		    "no memory for the reply", NULL, 0);
+	}
+	pb_envelope_pack_head(&env, nng_msg_body(m));
+	err = fill(arg, (uint8_t *) nng_msg_body(m) + head, max, &used, eb,
+	    sizeof(eb));
+	if (err != AIS_OK || used > max) {
+		nng_msg_free(m);
+		err = err != AIS_OK ? err : AIS_EINTERNAL;
+		return act_reply(ctx, AIS_MSG_ACK, err,
+		    eb[0] != '\0' ? eb : ais_strerror(err), NULL, 0);
+	}
+	(void) nng_msg_chop(m, max - used);
+	ctx->replied = true;
+	return act_reply_send_msg(ctx->actor, ctx->ctx, m);
 }
 
 ais_err
@@ -465,11 +513,20 @@ act_loop(void *arg)
 			act_mark_failed(a, st);
 			break;
 		}
+		/* No timer: no timeout. Every aio timeout that fires costs
+		 * NNG 1.5's expire thread up to a millisecond of spinning
+		 * (it waits for the clock to pass the deadline), so idle
+		 * actors must not poll. act_stop cancels the receive instead:
+		 * starting it under a->mtx, after one more look at the flag,
+		 * means the cancel cannot fall between the two. */
+		nng_aio_set_timeout(a->aio, act_timer_wait_ms(a));
+		pthread_mutex_lock(&a->mtx);
 		if (atomic_load(&a->stopping)) {
+			pthread_mutex_unlock(&a->mtx);
 			break;
 		}
-		nng_aio_set_timeout(a->aio, act_timer_wait_ms(a, ACT_POLL_MS));
 		nng_ctx_recv(a->ctx, a->aio);
+		pthread_mutex_unlock(&a->mtx);
 		nng_aio_wait(a->aio);
 		rv = nng_aio_result(a->aio);
 		if (rv == NNG_ETIMEDOUT) {
@@ -626,10 +683,12 @@ act_stop(act_actor *a)
 		return;
 	}
 	act_rt_unregister(a->rt, a);
+	/* Under a->mtx: the loop either sees the flag or has its receive
+	 * started, which the cancel then ends (see act_loop). */
+	pthread_mutex_lock(&a->mtx);
 	atomic_store(&a->stopping, true);
-	/* Wakes a receive in progress; a loop about to receive sees the flag
-	 * within ACT_POLL_MS. */
 	nng_aio_cancel(a->aio);
+	pthread_mutex_unlock(&a->mtx);
 	act_loop_join(a);
 	if (a->state_live && a->ops->fini != NULL) {
 		a->ops->fini(a->state);

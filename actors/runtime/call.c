@@ -150,7 +150,11 @@ act_reply_buf_fini(act_reply_buf *r)
 		return;
 	}
 	free(r->errmsg);
-	free(r->data);
+	if (r->msg_ != NULL) {
+		nng_msg_free(r->msg_);
+	} else {
+		free(r->data);
+	}
 	memset(r, 0, sizeof(*r));
 }
 
@@ -176,6 +180,8 @@ act_reply_buf_fill(act_reply_buf *r, uint32_t type, ais_err status,
 	return AIS_OK;
 }
 
+/* Fills r from a received reply. On success r owns m (the payload is read
+ * where it arrived, no copy); otherwise the caller still does. */
 static ais_err
 act_reply_decode(nng_msg *m, uint64_t corr, act_reply_buf *r)
 {
@@ -193,7 +199,12 @@ act_reply_decode(nng_msg *m, uint64_t corr, act_reply_buf *r)
 		err = AIS_EPROTO;
 	} else {
 		err = act_reply_buf_fill(
-		    r, env.type, env.status, env.errmsg, env.payload, env.len);
+		    r, env.type, env.status, env.errmsg, NULL, 0);
+	}
+	if (err == AIS_OK && env.len > 0) {
+		r->data = (uint8_t *) env.payload;
+		r->len = env.len;
+		r->msg_ = m;
 	}
 	pb_envelope_dec_free(dec);
 	return err;
@@ -272,7 +283,9 @@ act_op_cb(void *arg)
 		return;
 	}
 	rv = act_reply_decode(m, op->corr, op->reply);
-	nng_msg_free(m);
+	if (op->reply->msg_ != m) {
+		nng_msg_free(m);
+	}
 	act_op_done(op, rv);
 }
 
@@ -470,4 +483,74 @@ act_send(act_rt *rt, const char *node_url, const char *actor, uint32_t type,
 		return err;
 	}
 	return AIS_OK;
+}
+
+/* Async calls ------------------------------------------------------------- */
+
+struct act_call_h {
+	act_batch b;
+	act_op op;
+	act_reply_buf reply;
+	ais_err early; /* status of a start that completed without NNG */
+};
+
+ais_err
+act_call_start(act_rt *rt, const char *node_url, const char *actor,
+    uint32_t type, const void *data, size_t len, int timeout_ms,
+    act_call_h **out_h)
+{
+	act_call_h *h;
+	bool submitted = false;
+
+	if (out_h == NULL) {
+		return AIS_EINVAL;
+	}
+	*out_h = NULL;
+	if (rt == NULL || actor == NULL || timeout_ms <= 0) {
+		return AIS_EINVAL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		return AIS_ENOMEM;
+	}
+	pthread_mutex_init(&h->b.mtx, NULL);
+	act_cond_init(&h->b.cv);
+	h->op = (act_op) {
+		.rt = rt,
+		.deadline_ms = act_now_ms() + timeout_ms,
+		.corr = atomic_fetch_add(&rt->corr, 1),
+		.reply = &h->reply,
+		.batch = &h->b,
+	};
+	h->early = act_op_submit(
+	    &h->op, node_url, actor, type, data, len, &submitted);
+	*out_h = h;
+	return AIS_OK;
+}
+
+ais_err
+act_call_finish(act_call_h *h, act_reply_buf *out)
+{
+	ais_err err;
+
+	if (h == NULL || out == NULL) {
+		return AIS_EINVAL;
+	}
+	pthread_mutex_lock(&h->b.mtx);
+	while (h->b.left > 0) {
+		pthread_cond_wait(&h->b.cv, &h->b.mtx);
+	}
+	pthread_mutex_unlock(&h->b.mtx);
+	err = h->early;
+	if (h->op.submitted) {
+		err = h->op.result;
+		nng_aio_free(h->op.aio);
+	}
+	if (err != AIS_OK) {
+		act_reply_buf_fini(&h->reply);
+	}
+	*out = h->reply;
+	pthread_mutex_destroy(&h->b.mtx);
+	pthread_cond_destroy(&h->b.cv);
+	free(h);
+	return err;
 }

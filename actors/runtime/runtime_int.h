@@ -5,11 +5,12 @@
  * includes this file; the contracts are actor.h and supervisor.h.
  *
  * Locking: rt->mtx guards the actor registry, the connection cache and the
- * count of in-flight one-way sends. a->mtx guards only the failed flag for
- * act_wait_failed(). Everything else in an actor (state, timers, pending
- * replies, the loop's ctx and aio) belongs to whichever thread currently
- * runs the actor: its loop thread, or the starter/supervisor while the loop
- * is not running (init, reset, fini).
+ * count of in-flight one-way sends. a->mtx guards the failed flag for
+ * act_wait_failed() and orders act_stop's cancel against the loop starting
+ * a receive (the loop has no poll timeout). Everything else in an actor
+ * (state, timers, pending replies, the loop's ctx and aio) belongs to
+ * whichever thread currently runs the actor: its loop thread, or the
+ * starter/supervisor while the loop is not running (init, reset, fini).
  */
 #ifndef AIS_ACTORS_RUNTIME_RUNTIME_INT_H
 #define AIS_ACTORS_RUNTIME_RUNTIME_INT_H
@@ -25,7 +26,6 @@
 #include "actors/runtime/actor.h"
 
 #define ACT_MSG_MAX               (64u << 20) /* largest envelope we accept */
-#define ACT_POLL_MS               100   /* loop wakes this often to see stop */
 #define ACT_REPLY_TIMEOUT_MS      5000  /* a reply send waits at most this */
 #define ACT_SEND_TIMEOUT_MS       30000 /* act_send: hand-off deadline */
 #define ACT_ROUTER_SLOTS          32    /* concurrent forwards per router */
@@ -145,8 +145,9 @@ ais_err act_router_start(act_rt *rt, const char *listen_url);
 void act_router_stop(act_rt *rt);
 
 /* timer.c */
-/* Milliseconds the loop may block: to the nearest timer, capped. */
-int act_timer_wait_ms(act_actor *a, int cap_ms);
+/* Milliseconds the loop may block: to the nearest timer (infinite without
+ * timers: a stop closes the mailbox). */
+int act_timer_wait_ms(act_actor *a);
 /* Delivers every due timer; AIS_EINTERNAL if a handler failed. */
 ais_err act_timer_fire(act_actor *a);
 void act_timer_clear(act_actor *a);

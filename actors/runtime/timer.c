@@ -105,12 +105,12 @@ act_timer_clear(act_actor *a)
 }
 
 int
-act_timer_wait_ms(act_actor *a, int cap_ms)
+act_timer_wait_ms(act_actor *a)
 {
 	int64_t d;
 
 	if (a->ntimers == 0) {
-		return cap_ms;
+		return NNG_DURATION_INFINITE;
 	}
 	d = a->timers[0].due_ms - act_now_ms();
 	if (d <= 0) {
@@ -118,7 +118,7 @@ act_timer_wait_ms(act_actor *a, int cap_ms)
 		 * request in before the next round of timers. */
 		return 1;
 	}
-	return d < cap_ms ? (int) d : cap_ms;
+	return d < INT32_MAX ? (int) d : INT32_MAX;
 }
 
 ais_err

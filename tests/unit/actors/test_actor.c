@@ -99,6 +99,41 @@ test_on_echo(void *state, act_ctx *ctx, const act_msg *msg)
 	    ctx, AIS_MSG_TEST_ECHO, AIS_OK, NULL, msg->data, msg->len);
 }
 
+/* act_reply_fill: the request is a decimal byte count n; the reply is n
+ * bytes 'a'..'z' repeating, written in place. "err" makes fill fail. */
+static ais_err
+test_fill(
+    void *arg, uint8_t *buf, size_t max, size_t *used, char *eb, size_t elen)
+{
+	const act_msg *msg = arg;
+
+	if (msg->len == 3 && memcmp(msg->data, "err", 3) == 0) {
+		snprintf(eb, elen, "fill refused");
+		return AIS_EIO;
+	}
+	for (size_t i = 0; i < max; i++) {
+		buf[i] = (uint8_t) ('a' + i % 26);
+	}
+	*used = max;
+	return AIS_OK;
+}
+
+static ais_err
+test_on_fill(void *state, act_ctx *ctx, const act_msg *msg)
+{
+	char num[32];
+	size_t n = 0;
+
+	(void) state;
+	if (msg->len < sizeof(num)) {
+		memcpy(num, msg->data, msg->len);
+		num[msg->len] = '\0';
+		n = (size_t) strtoull(num, NULL, 10);
+	}
+	return act_reply_fill(
+	    ctx, AIS_MSG_TEST_FILL, n, test_fill, (void *) msg);
+}
+
 /* Defers, then answers from a timer 30 ms later. */
 static ais_err
 test_on_join(void *state, act_ctx *ctx, const act_msg *msg)
@@ -238,6 +273,7 @@ static const act_handler test_handlers[AIS_MSG__COUNT] = {
 	[AIS_MSG_HEALTH_RESP] = test_on_health_resp,
 	[AIS_MSG_TIMER] = test_on_timer,
 	[AIS_MSG_TEST_FAIL] = test_on_fail,
+	[AIS_MSG_TEST_FILL] = test_on_fill,
 };
 
 static const act_ops test_ops = {
@@ -642,6 +678,82 @@ test_call_many(void **vstate)
 	act_reply_buf_fini(&rep[0]);
 }
 
+/* Pipelined calls: several started before any is finished, over tcp and
+ * in-process, with in-place filled replies; a failed fill is an error
+ * reply; a dead node times out in its own finish only. */
+static void
+test_call_async(void **vstate)
+{
+	test_env *e = *vstate;
+	static const char *const sizes[4] = { "0", "1", "70000", "3000000" };
+	act_call_h *h[8] = { NULL };
+	act_reply_buf r;
+
+	for (int i = 0; i < 8; i++) {
+		const char *sz = sizes[i % 4];
+
+		assert_int_equal(
+		    act_call_start(e->b, i < 4 ? e->url_a : NULL, "echo",
+		        AIS_MSG_TEST_FILL, sz, strlen(sz), TEST_TMO, &h[i]),
+		    AIS_OK);
+		assert_non_null(h[i]);
+	}
+	for (int i = 7; i >= 0; i--) {
+		size_t n = (size_t) strtoull(sizes[i % 4], NULL, 10);
+
+		if (i >= 4) {
+			/* no "echo" actor runs in runtime b */
+			assert_int_equal(act_call_finish(h[i], &r), AIS_OK);
+			assert_int_equal(r.status, AIS_ENOENT);
+			act_reply_buf_fini(&r);
+			continue;
+		}
+		assert_int_equal(act_call_finish(h[i], &r), AIS_OK);
+		assert_int_equal(r.status, AIS_OK);
+		assert_int_equal(r.type, AIS_MSG_TEST_FILL);
+		assert_int_equal(r.len, n);
+		for (size_t k = 0; k < n; k += 4099) {
+			assert_int_equal(r.data[k], 'a' + k % 26);
+		}
+		act_reply_buf_fini(&r);
+	}
+	/* local to a: in place too */
+	assert_int_equal(act_call_start(e->a, NULL, "echo", AIS_MSG_TEST_FILL,
+	                     "5", 1, TEST_TMO, &h[0]),
+	    AIS_OK);
+	assert_int_equal(act_call_finish(h[0], &r), AIS_OK);
+	assert_int_equal(r.len, 5);
+	assert_memory_equal(r.data, "abcde", 5);
+	act_reply_buf_fini(&r);
+	/* fill error -> the reply's status and text */
+	assert_int_equal(act_call_start(e->b, e->url_a, "echo",
+	                     AIS_MSG_TEST_FILL, "err", 3, TEST_TMO, &h[0]),
+	    AIS_OK);
+	assert_int_equal(act_call_finish(h[0], &r), AIS_OK);
+	assert_int_equal(r.status, AIS_EIO);
+	assert_string_equal(r.errmsg, "fill refused");
+	assert_null(r.data);
+	act_reply_buf_fini(&r);
+	/* a dead node: only its own call times out */
+	assert_int_equal(act_call_start(e->b, e->url_dead, "echo",
+	                     AIS_MSG_TEST_ECHO, "x", 1, 200, &h[0]),
+	    AIS_OK);
+	assert_int_equal(act_call_start(e->b, e->url_a, "echo",
+	                     AIS_MSG_TEST_ECHO, "y", 1, TEST_TMO, &h[1]),
+	    AIS_OK);
+	assert_int_equal(act_call_finish(h[1], &r), AIS_OK);
+	assert_memory_equal(r.data, "y", 1);
+	act_reply_buf_fini(&r);
+	assert_int_equal(act_call_finish(h[0], &r), AIS_ETIMEDOUT);
+	assert_null(r.data);
+	/* bad arguments */
+	assert_int_equal(act_call_start(e->b, e->url_a, "echo",
+	                     AIS_MSG_TEST_ECHO, "x", 1, 0, &h[0]),
+	    AIS_EINVAL);
+	assert_null(h[0]);
+	assert_int_equal(act_call_finish(NULL, &r), AIS_EINVAL);
+}
+
 /* Concurrent callers share one cached socket, each with its own context. */
 typedef struct test_caller {
 	test_env *e;
@@ -744,6 +856,8 @@ main(void)
 		    test_dead_address, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_call_many, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_call_async, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_concurrent_callers, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
