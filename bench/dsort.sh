@@ -21,6 +21,8 @@
 #
 #   bench/dsort.sh                 # ~2 GiB, 100k records, 1000 shards
 #   TOTAL_MIB=256 bench/dsort.sh   # quick look
+#   PERF_OUT=/tmp/p.data bench/dsort.sh   # perf record -a -g of the job only
+#   DSORT_DUMP=1 bench/dsort.sh    # final JobInfo (per-phase times) to stderr
 # Not part of `make test`.
 set -euo pipefail
 
@@ -73,11 +75,13 @@ inbytes=$(stat -c %s "${shards[@]}" | awk '{s += $1} END {printf "%d\n", s}')
 spec=$(printf '{"input_bck":{"name":"in","provider":"ais"},"input_format":{"template":"in-{0000..%04d}"},"input_extension":".tar","output_bck":{"name":"out","provider":"ais"},"output_format":"out-{00000..99999}","output_extension":".tar","output_shard_size":"%s","algorithm":{"kind":"alphanumeric"},"description":"bench"}' \
     $((NSHARDS - 1)) "$OUT_SIZE")
 sync
+if [ -n "${PERF_OUT:-}" ]; then perf record -F 999 -a -g -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; sleep 1; fi
 t0=$(now)
 out=$("${DC[@]}" start "$P" "$spec") || fail "start: $out"
 id=${out#OK }
 out=$("${DC[@]}" wait "$P" "$id" 1800) || fail "wait: $out"
 t1=$(now)
+if [ -n "${PERF_OUT:-}" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
 [[ $out == OK* ]] || fail "job $id: $out"
 ds_s=$(secs "$t0" "$t1")
 ds_mibs=$(mibs "$inbytes" "$ds_s")

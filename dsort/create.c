@@ -3,11 +3,12 @@
  * given its LOM metadata and renamed into place (see create.h for the
  * steps and the guarantees).
  *
- * The checksum follows the writer rather than wrapping it: the shard
- * writer writes straight to the fd, so after each record the creator reads
- * back the bytes that reached the file since the last time (they are in
- * the page cache) and feeds them to the hash. Memory stays one 128 KiB
- * buffer and the hash never lags more than one record behind.
+ * The checksum rides on the writer's tap (dsort/shard.h): every byte the
+ * writer puts into the work file goes to the hash as it is written, from
+ * the same memory the writer hands to writev(2), so there is no read-back
+ * and no extra copy.
+ * The checksum is of the whole file, trailer included, exactly as a read
+ * of the finished object would compute it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +26,6 @@
 #include "core/lom.h"
 #include "dsort/create.h"
 
-#define DSORT_CREATE_RBUF (128 * 1024)
-
 static atomic_uint_fast64_t dsort_create_seq;
 
 struct dsort_create_sink {
@@ -40,10 +39,9 @@ struct dsort_create_sink {
 	uint64_t fgot;      /* bytes of it so far */
 	uint64_t rec_bytes; /* bytes of the record's files so far */
 	uint64_t rec_files;
-	uint64_t files; /* files in the shard */
-	ais_cksum ck;
+	uint64_t files;                /* files in the shard */
+	ais_cksum ck;                  /* of the work file, via the tap */
 	uint64_t hashed;               /* work-file bytes fed to ck */
-	unsigned char *rbuf;           /* read-back buffer for the hash */
 	char msg[DSORT_CREATE_ERRLEN]; /* why a sink call failed */
 };
 
@@ -151,34 +149,14 @@ dsort_create_file_end(dsort_create_sink *s)
 	return AIS_OK;
 }
 
-/* Feeds the work file's bytes [hashed, current position) to the hash. */
-static ais_err
-dsort_create_hash_catchup(dsort_create_sink *s)
+/* The writer's tap: the work file's bytes, in order, as they land. */
+static void
+dsort_create_tap(void *arg, const void *buf, size_t len)
 {
-	off_t pos = lseek(s->fd, 0, SEEK_CUR);
+	dsort_create_sink *s = arg;
 
-	if (pos < 0) {
-		return ais_err_from_errno(errno);
-	}
-	while (s->hashed < (uint64_t) pos) {
-		uint64_t left = (uint64_t) pos - s->hashed;
-		size_t want = left < DSORT_CREATE_RBUF ? (size_t) left
-		                                       : DSORT_CREATE_RBUF;
-		ssize_t n = pread(s->fd, s->rbuf, want, (off_t) s->hashed);
-
-		if (n < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return ais_err_from_errno(errno);
-		}
-		if (n == 0) {
-			return AIS_EIO; /* the file shrank under us */
-		}
-		ais_cksum_update(&s->ck, s->rbuf, (size_t) n);
-		s->hashed += (uint64_t) n;
-	}
-	return AIS_OK;
+	ais_cksum_update(&s->ck, buf, len);
+	s->hashed += len;
 }
 
 /* Creates the unique work file (and %wk on first use). */
@@ -197,7 +175,8 @@ dsort_create_open(
 		    != AIS_OK) {
 			return AIS_EINVAL;
 		}
-		*fdp = open(wfqn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		*fdp = open(
+		    wfqn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (*fdp >= 0) {
 			return AIS_OK;
 		}
@@ -253,22 +232,17 @@ dsort_create_record(dsort_create_sink *s, const dsort_create_rec *rec,
 		    "files add up to %" PRIu64 " bytes, expected %" PRIu64,
 		    s->rec_bytes, rec->size);
 	}
-	err = dsort_create_hash_catchup(s);
-	if (err != AIS_OK) {
-		return dsort_create_fail(
-		    s, err, "work file: %s", ais_strerror(err));
-	}
 	return AIS_OK;
 }
 
 /* Steps 3-5 of create.h on the closed, fully hashed work file. */
 static ais_err
 dsort_create_commit(dsort_create_sink *s, const char *wfqn, const char *fqn,
-    bool versioning, ais_lom_md *md)
+    bool versioning, bool sync, ais_lom_md *md)
 {
 	struct timespec ts[2];
 
-	if (fsync(s->fd) != 0) {
+	if (sync && fsync(s->fd) != 0) {
 		return ais_err_from_errno(errno);
 	}
 	clock_gettime(CLOCK_REALTIME, &ts[0]);
@@ -320,6 +294,7 @@ dsort_create_shard(const char *objname, ais_shard_fmt fmt,
 	char wfqn[PATH_MAX];
 	ais_cksum_type ctype = AIS_CKSUM_XXHASH2;
 	bool versioning = true;
+	bool sync = false; /* as a PUT: only with AIS_FEAT_FSYNC_PUT */
 	uint64_t lid = 0;
 	uint64_t bytes = 0;
 	const char *what = "";
@@ -349,10 +324,10 @@ dsort_create_shard(const char *objname, ais_shard_fmt fmt,
 		ctype = dst->props->cksum;
 		versioning = dst->props->versioning;
 		lid = dst->props->bid;
+		sync = (dst->props->features & AIS_FEAT_FSYNC_PUT) != 0;
 	}
 	md = calloc(1, sizeof(*md));
-	s.rbuf = malloc(DSORT_CREATE_RBUF);
-	if (md == NULL || s.rbuf == NULL) {
+	if (md == NULL) {
 		err = AIS_ENOMEM;
 		what = "out of memory";
 		goto fail;
@@ -368,6 +343,9 @@ dsort_create_shard(const char *objname, ais_shard_fmt fmt,
 		goto fail;
 	}
 	err = ais_shard_writer_open_fd(&s.w, s.fd, objname, fmt);
+	if (err == AIS_OK) {
+		err = ais_shard_writer_set_tap(s.w, dsort_create_tap, &s);
+	}
 	if (err != AIS_OK) {
 		what = "cannot start the shard writer";
 		goto fail;
@@ -394,12 +372,10 @@ dsort_create_shard(const char *objname, ais_shard_fmt fmt,
 		    ais_shard_writer_error(s.w));
 		goto fail_msg;
 	}
-	err = dsort_create_hash_catchup(&s);
-	if (err == AIS_OK && s.hashed != bytes) {
-		err = AIS_EIO; /* the writer's count and the file disagree */
-	}
-	if (err != AIS_OK) {
-		what = "work file";
+	if (s.hashed != bytes) {
+		/* a writer bug: the tap missed bytes that went to the file */
+		err = AIS_EINTERNAL;
+		what = "checksum does not cover the work file";
 		goto fail;
 	}
 	if (dsort_create_aborted(abort)) {
@@ -410,7 +386,7 @@ dsort_create_shard(const char *objname, ais_shard_fmt fmt,
 	md->cksum_type = ctype;
 	ais_cksum_final(&s.ck, md->cksum_value);
 	md->lid = lid;
-	err = dsort_create_commit(&s, wfqn, fqn, versioning, md);
+	err = dsort_create_commit(&s, wfqn, fqn, versioning, sync, md);
 	if (err != AIS_OK) {
 		what = "cannot store the object";
 		goto fail;
@@ -427,7 +403,6 @@ dsort_create_shard(const char *objname, ais_shard_fmt fmt,
 	close(s.fd);
 	ais_shard_writer_free(s.w);
 	free(s.fname);
-	free(s.rbuf);
 	free(md);
 	return AIS_OK;
 
@@ -449,7 +424,6 @@ fail_msg:
 	}
 	ais_cksum_fini(&s.ck);
 	free(s.fname);
-	free(s.rbuf);
 	free(md);
 	return err;
 }

@@ -13,10 +13,13 @@
  * Steps (mirroring http/obj_put.c through core/ only):
  *   1. a unique work file <mpath>/@<prov>/[#ns/]<bck>/%wk/ds.<pid>.<seq>
  *      (O_EXCL), written by the dsort/shard.h writer;
- *   2. after each record, the bytes the writer has put into the file are
- *      fed to the bucket's checksum (read back from the page cache: the
- *      writer writes to the fd directly), the tail after the trailer too;
- *   3. fsync; atime set to now (mtime is the write time), as a PUT;
+ *   2. the bucket's checksum is computed on the fly: the writer's tap
+ *      (ais_shard_writer_set_tap) hands it every byte as it goes into the
+ *      work file, headers and trailer included, so it is the checksum of
+ *      the whole file without reading anything back;
+ *   3. fsync only when the bucket has the Fsync-PUT feature
+ *      (AIS_FEAT_FSYNC_PUT in props->features; never with props NULL),
+ *      as a PUT; atime set to now (mtime is the write time);
  *   4. LOM xattr (core/lom.h): size, checksum type+value, version ("1", or
  *      the existing object's + 1; none when versioning is off), lid = the
  *      bucket ID;

@@ -597,11 +597,7 @@ dsort_on_recs(void *state, act_ctx *ctx, const act_msg *msg)
 		char eb[DSORT_ERRLEN];
 
 		snprintf(eb, sizeof(eb), "%s: %s", r->from, r->err);
-		dsort_job_fail(j, false, "%s", eb);
-		if (!j->failed_sent) {
-			j->failed_sent = true;
-			dsort_coord_send_fail(j, eb);
-		}
+		dsort_job_fail(j, false, "%s", eb); /* tells every target */
 		goto out;
 	}
 	src->progress_ms = dsort_now_ms();
@@ -611,11 +607,7 @@ dsort_on_recs(void *state, act_ctx *ctx, const act_msg *msg)
 
 		snprintf(eb, sizeof(eb), "dsort %s: bad records from %s: %s",
 		    j->id, r->from, ais_strerror(err));
-		dsort_job_fail(j, false, "%s", eb);
-		if (!j->failed_sent) {
-			j->failed_sent = true;
-			dsort_coord_send_fail(j, eb);
-		}
+		dsort_job_fail(j, false, "%s", eb); /* tells every target */
 		goto out;
 	}
 	if (r->last) {
@@ -726,7 +718,10 @@ dsort_on_done(void *state, act_ctx *ctx, const act_msg *msg)
 			continue;
 		}
 		src->done = true;
-		if (d->err[0] != '\0') {
+		if (d->err[0] != '\0' && !d->aborted) {
+			/* a failed target fails the job everywhere */
+			dsort_job_fail(j, false, "%s: %s", d->from, d->err);
+		} else if (d->err[0] != '\0') {
 			dsort_metrics_error(j->m, "%s: %s", d->from, d->err);
 		}
 		if (++j->ndone == j->nsrcs) {
@@ -812,10 +807,6 @@ dsort_on_tick(void *state, act_ctx *ctx, const act_msg *msg)
 	pthread_mutex_unlock(&a->sh->mu);
 	for (size_t i = 0; i < n; i++) {
 		dsort_job_fail(stuck[i], false, "%s", why[i]);
-		if (!stuck[i]->failed_sent) {
-			stuck[i]->failed_sent = true;
-			dsort_coord_send_fail(stuck[i], why[i]);
-		}
 		dsort_job_rele(stuck[i]);
 	}
 	return AIS_OK;
@@ -930,8 +921,71 @@ out:
 	return err;
 }
 
+typedef struct dsort_src_recs {
+	dsort_job *j;
+	const Ais__DsortRecsReq *q;
+} dsort_src_recs;
+
+static ais_err
+dsort_src_fill(
+    void *arg, uint8_t *buf, size_t max, size_t *used, char *eb, size_t elen)
+{
+	dsort_src_recs *r = arg;
+	ais_err err = dsort_job_src_read_recs(
+	    r->j, r->q->seqs, r->q->n_seqs, buf, max, used);
+
+	if (err == AIS_OK && *used != max) {
+		err = AIS_EPROTO;
+	}
+	if (err != AIS_OK) {
+		snprintf(eb, elen, "dsort %s: %zu records (%zu bytes): %s",
+		    r->j->id, r->q->n_seqs, max,
+		    err == AIS_EPROTO ? "sizes differ from the plan"
+		                      : ais_strerror(err));
+	}
+	return err;
+}
+
+/* Several whole records, read straight into the reply. */
+static ais_err
+dsort_src_on_recs(void *state, act_ctx *ctx, const act_msg *msg)
+{
+	dsort_src *s = state;
+	Ais__DsortRecsReq *q;
+	dsort_shared *sh = dsort_shared_of(s->node);
+	dsort_job *j = NULL;
+	dsort_src_recs r;
+	ais_err err;
+
+	q = ais__dsort_recs_req__unpack(NULL, msg->len, msg->data);
+	if (q == NULL) {
+		return AIS_EPROTO;
+	}
+	if (q->bytes > DSORT_PIPE_BATCH) {
+		err = AIS_EINVAL;
+		goto out;
+	}
+	j = sh != NULL ? dsort_job_find(sh, q->job_id) : NULL;
+	if (j == NULL) {
+		err = AIS_ENOENT;
+		goto out;
+	}
+	if (atomic_load(&j->abort)) {
+		err = AIS_ESTOPPED;
+		goto out;
+	}
+	r = (dsort_src_recs) { .j = j, .q = q };
+	err = act_reply_fill(ctx, AIS_MSG_DSORT_RECS_RESP, (size_t) q->bytes,
+	    dsort_src_fill, &r);
+out:
+	dsort_job_rele(j);
+	ais__dsort_recs_req__free_unpacked(q, NULL);
+	return err;
+}
+
 static const act_handler dsort_src_handlers[AIS_MSG__COUNT] = {
 	[AIS_MSG_DSORT_REC_REQ] = dsort_src_on_req,
+	[AIS_MSG_DSORT_RECS_REQ] = dsort_src_on_recs,
 };
 
 #define DSORT_SRC_OPS(i)                                                      \

@@ -17,15 +17,19 @@
  *      shards to targets by HRW (dsort_plan_map) and sends each target its
  *      DSORT_PLAN (or PLAN{err} to all when any extraction failed).
  *   3. T creates its shards on a few creator threads (dsort_create_shard);
- *      a record's bytes come from its origin: local -> the extract result
- *      directly; remote -> DSORT_REC_REQ chunks (<= 1 MiB) answered by the
- *      origin's "dsort-src-<i>" actors (i = seq % DSORT_SRC_ACTORS), which
- *      do the reads off the main dsort loop. Then DSORT_DONE -> C; C logs
- *      the job done when every target is.
+ *      a record's bytes come from its origin (this target too) in batches:
+ *      DSORT_RECS_REQ asks one origin for several whole records (<= 2 MiB)
+ *      and the origin's "dsort-src-<i>" actors read them straight into the
+ *      reply, off the main dsort loop; a creator keeps the next windows of
+ *      its shard in flight while it writes (job_fetch.c). A record larger
+ *      than a batch comes in DSORT_REC_REQ chunks (<= 1 MiB). Then
+ *      DSORT_DONE -> C; C logs the job done when every target is.
  *   4. DSORT_ABORT stops every phase and removes what T made: spill/work
  *      files and any output shard already created. A failure anywhere
  *      (extract, plan, create) ends J the same way, with the error in
- *      the metrics. J stays listed (STATUS) until DSORT_REMOVE.
+ *      the metrics; C sends a failure anywhere (its own, a target's DONE
+ *      with an error, a silent target) to every target as PLAN{err}, so
+ *      the job ends everywhere. J stays listed (STATUS) until DSORT_REMOVE.
  *
  * Extension between targets: DsortRecReq.file == -1 asks for the record's
  * files concatenated (offset into the concatenation), so a small record

@@ -102,6 +102,8 @@ typedef struct dsort_job {
 	char **created_mpaths;
 	size_t ncreated, created_cap;
 	char err[DSORT_ERRLEN]; /* first error here, "" if none */
+	bool err_abort;         /* ... and it was an abort */
+	atomic_bool fail_sent;  /* coordinator: PLAN{err} broadcast once */
 
 	int64_t beat_ms; /* last heartbeat sent (dsort actor only) */
 
@@ -111,7 +113,6 @@ typedef struct dsort_job {
 	size_t nlast;
 	size_t ndone;
 	bool planning;
-	bool failed_sent; /* PLAN{err} already sent */
 } dsort_job;
 
 struct dsort_shared {
@@ -121,6 +122,22 @@ struct dsort_shared {
 	dsort_job *jobs; /* registry, newest first */
 	int nthreads;    /* all jobs' worker threads */
 };
+
+/* A record a creator writes: where its bytes are (from the plan). */
+typedef struct dsort_fetch_rec {
+	const char *url; /* origin's ctrl URL; NULL = this target */
+	bool local;
+	uint64_t seq;
+	dsort_rec_loc loc; /* decoded: file names and sizes */
+	uint64_t total;
+	size_t idx; /* position in the shard */
+} dsort_fetch_rec;
+
+/* The creator's fetch pipeline (job_fetch.c). */
+#define DSORT_PIPE_BATCH      (2u << 20) /* reply bytes per RECS_REQ */
+#define DSORT_PIPE_BATCH_RECS 4096       /* records per RECS_REQ */
+#define DSORT_PIPE_WINDOW     (8u << 20) /* bytes of records per window */
+#define DSORT_PIPE_AHEAD      2          /* windows in flight */
 
 /* job.c */
 dsort_shared *dsort_shared_of(ais_node *n);
@@ -140,7 +157,10 @@ void *dsort_job_create_main(void *arg);
 /* Marks the job failed (first error kept in metrics and j->err; aborted
  * when `aborted`), sets the abort flag and starts the cleanup thread
  * once: it waits for the other threads, removes created shards, the
- * extract result and the work dir. Any thread; the actor too. */
+ * extract result and the work dir. On the coordinator a failure (not an
+ * abort) is also sent to every target as PLAN{err}, once, so the job
+ * ends everywhere: nobody waits for a plan that will not come, and no
+ * target keeps output of a failed job. Any thread; the actor too. */
 void dsort_job_fail(dsort_job *j, bool aborted, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Reads up to max bytes of record `seq` (file -1: files concatenated)
@@ -148,12 +168,38 @@ void dsort_job_fail(dsort_job *j, bool aborted, const char *fmt, ...)
  * unknown record or no extract result. Blocks on disk. */
 ais_err dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file,
     uint64_t off, uint8_t *buf, size_t max, size_t *np);
+/* Reads whole records seqs[0..n) (files concatenated, records in order)
+ * into buf[0..max); *np gets the bytes. AIS_ENOENT for an unknown record,
+ * AIS_EPROTO when they hold more than max. Blocks on disk. */
+ais_err dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
+    uint8_t *buf, size_t max, size_t *np);
+/* By seq, or NULL (v sorted by seq). */
+const dsort_seq_ix *dsort_seq_find(
+    const dsort_seq_ix *v, size_t n, uint64_t seq);
+
+/* job_fetch.c: a shard's records recs[0..n) (borrowed, in output order)
+ * are requested window by window ahead of the writer. */
+typedef struct dsort_pipe dsort_pipe;
+ais_err dsort_pipe_open(
+    dsort_job *j, const dsort_fetch_rec *recs, size_t n, dsort_pipe **out);
+/* The bytes of record i (files concatenated, recs[i].total long), valid
+ * until the next get or close; records must be taken in order. *data is
+ * NULL (and AIS_OK) for a record too large to batch: stream it in chunks.
+ * Errors name the origin in eb: the reply's status, AIS_EPROTO for a
+ * short reply, AIS_ESTOPPED once the job aborted. */
+ais_err dsort_pipe_get(
+    dsort_pipe *p, size_t i, const uint8_t **data, char *eb, size_t elen);
+/* Waits for whatever is still in flight and frees. Accepts NULL. */
+void dsort_pipe_close(dsort_pipe *p);
+
 /* Coordinator: decodes one RECS payload into src. AIS_EPROTO / ENOMEM. */
 ais_err dsort_coord_add_recs(dsort_job *j, dsort_coord_src *src,
     const uint8_t *buf, size_t len, uint32_t origin);
 void dsort_coord_srcs_free(dsort_job *j);
 /* Sends PLAN{err} to every eligible target of the job (one-way). */
 void dsort_coord_send_fail(dsort_job *j, const char *err);
+/* Sends DONE (err NULL: success) to the coordinator. */
+void dsort_send_done(dsort_job *j, int64_t created, const char *err);
 /* Snapshot JSON of the job (new reference) or NULL on ENOMEM. */
 json_t *dsort_job_info_json(dsort_job *j);
 bool dsort_job_active(dsort_job *j);

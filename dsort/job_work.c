@@ -185,7 +185,7 @@ dsort_send_recs(dsort_job *j, const uint8_t *buf, size_t len, bool last,
 	return err;
 }
 
-static void
+void
 dsort_send_done(dsort_job *j, int64_t created, const char *err_text)
 {
 	Ais__DsortDone d = AIS__DSORT_DONE__INIT;
@@ -198,6 +198,9 @@ dsort_send_done(dsort_job *j, int64_t created, const char *err_text)
 	d.from = j->node->self.id;
 	d.created = created;
 	d.err = (char *) (err_text != NULL ? err_text : "");
+	pthread_mutex_lock(&j->mu);
+	d.aborted = err_text != NULL && j->err_abort;
+	pthread_mutex_unlock(&j->mu);
 	n = ais__dsort_done__get_packed_size(&d);
 	out = malloc(n + 1);
 	if (out == NULL) {
@@ -303,6 +306,7 @@ dsort_job_fail(dsort_job *j, bool aborted, const char *fmt, ...)
 	first = j->err[0] == '\0' && !dsort_metrics_aborted(j->m);
 	if (first) {
 		snprintf(j->err, sizeof(j->err), "%s", msg);
+		j->err_abort = aborted;
 	}
 	start = !j->cleaning;
 	j->cleaning = true;
@@ -315,6 +319,10 @@ dsort_job_fail(dsort_job *j, bool aborted, const char *fmt, ...)
 		AIS_LOGW("AIS-DSORT-FAIL", "%s", msg);
 	}
 	dsort_metrics_set_aborted(j->m);
+	if (!aborted && strcmp(j->coord, j->node->self.id) == 0
+	    && !atomic_exchange(&j->fail_sent, true)) {
+		dsort_coord_send_fail(j, msg);
+	}
 	if (start && dsort_job_spawn(j, dsort_job_cleanup_main) != AIS_OK) {
 		AIS_LOGE("AIS-DSORT-CLEANUP-FAIL",
 		    "dsort %s: cannot start cleanup", j->id);
@@ -734,7 +742,12 @@ fail:
 		snprintf(eb, sizeof(eb), "dsort %s: extract: %s", j->id,
 		    ais_strerror(err));
 	}
-	if (err != AIS_ESTOPPED || !atomic_load(&j->abort)) {
+	if (err == AIS_ESTOPPED && !atomic_load(&j->abort)) {
+		/* the coordinator already ended the job (a failure elsewhere,
+		 * which it sends to every target): an abort here */
+		dsort_job_fail(
+		    j, true, "dsort %s aborted (by %s)", j->id, j->coord);
+	} else if (err != AIS_ESTOPPED) {
 		char eb2[DSORT_ERRLEN];
 
 		dsort_job_fail(j, false, "%s: %s", j->node->self.id, eb);
@@ -846,8 +859,8 @@ typedef struct dsort_coord_ix {
 	size_t n;
 } dsort_coord_ix;
 
-static const dsort_seq_ix *
-dsort_ix_find(const dsort_seq_ix *v, size_t n, uint64_t seq)
+const dsort_seq_ix *
+dsort_seq_find(const dsort_seq_ix *v, size_t n, uint64_t seq)
 {
 	size_t lo = 0, hi = n;
 
@@ -905,7 +918,7 @@ dsort_send_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
 		for (size_t r = o->first; r < o->first + o->count; r++) {
 			const dsort_rec *rc = &recs[r];
 			const dsort_coord_src *src = &j->srcs[rc->origin];
-			const dsort_seq_ix *x = dsort_ix_find(
+			const dsort_seq_ix *x = dsort_seq_find(
 			    ixs[rc->origin].v, ixs[rc->origin].n, rc->seq);
 
 			if (x == NULL) {
@@ -1082,7 +1095,7 @@ dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file, uint64_t off,
 	*np = 0;
 	pthread_rwlock_rdlock(&j->ex_lock);
 	if (!j->ex_ready
-	    || (x = dsort_ix_find(j->by_seq, j->ex.n, seq)) == NULL) {
+	    || (x = dsort_seq_find(j->by_seq, j->ex.n, seq)) == NULL) {
 		err = AIS_ENOENT;
 		goto out;
 	}
@@ -1149,17 +1162,11 @@ out:
 
 /* Create ------------------------------------------------------------------ */
 
-typedef struct dsort_fetch_rec {
-	const char *url; /* origin's ctrl URL; NULL = this target */
-	bool local;
-	uint64_t seq;
-	dsort_rec_loc loc; /* decoded: file names and sizes */
-	uint64_t total;
-} dsort_fetch_rec;
-
 typedef struct dsort_creator {
 	dsort_job *j;
-	uint8_t *buf; /* DSORT_FETCH_CHUNK */
+	uint8_t *buf;     /* DSORT_FETCH_CHUNK, for records not batched */
+	dsort_pipe *pipe; /* the shard being created */
+	char feb[DSORT_ERRLEN]; /* the pipeline's error text */
 } dsort_creator;
 
 /* Feeds the record's concatenated bytes into the sink file by file. */
@@ -1271,9 +1278,21 @@ dsort_fetch(void *arg, const dsort_create_rec *rec, dsort_create_sink *s)
 	dsort_creator *c = arg;
 	const dsort_fetch_rec *fr = rec->arg;
 	dsort_feed f = { .s = s, .l = &fr->loc };
+	const uint8_t *data = NULL;
 	uint64_t off = 0;
 	ais_err err;
 
+	err = dsort_pipe_get(c->pipe, fr->idx, &data, c->feb, sizeof(c->feb));
+	if (err != AIS_OK) {
+		return err;
+	}
+	if (data != NULL) {
+		/* batched: the whole record is in the reply */
+		if ((err = dsort_feed_bytes(&f, data, fr->total)) != AIS_OK) {
+			return err;
+		}
+		return dsort_feed_open(&f); /* trailing empty files */
+	}
 	while (off < fr->total) {
 		size_t max = fr->total - off < DSORT_FETCH_CHUNK
 		    ? (size_t) (fr->total - off)
@@ -1346,6 +1365,7 @@ dsort_create_one(dsort_creator *c, const Ais__DsortPlanShard *ps,
 			goto out;
 		}
 		fr->seq = pr->seq;
+		fr->idx = nrec;
 		fr->local = strcmp(pr->origin, j->node->self.id) == 0;
 		fr->url = fr->local ? NULL : dsort_url_of(j, pr->origin);
 		if (fr->url != NULL && fr->url[0] == '\0') {
@@ -1395,8 +1415,23 @@ dsort_create_one(dsort_creator *c, const Ais__DsortPlanShard *ps,
 		.bck = ob,
 		.props = have_props ? &props : NULL,
 	};
+	if ((err = dsort_pipe_open(j, frs, ps->n_recs, &c->pipe)) != AIS_OK) {
+		goto out;
+	}
+	c->feb[0] = '\0';
 	err = dsort_create_shard(ps->name, fmt, crs, ps->n_recs, dsort_fetch,
 	    c, &dst, &j->abort, &res, eb, elen);
+	dsort_pipe_close(c->pipe);
+	c->pipe = NULL;
+	if (err != AIS_OK && c->feb[0] != '\0') {
+		/* the shard and record from create, the origin from here */
+		size_t used = strlen(eb);
+
+		/* cut to fit (the return value says by how much) */
+		if (snprintf(eb + used, elen - used, " (%s)", c->feb) < 0) {
+			eb[used] = '\0';
+		}
+	}
 out:
 	ais_bmd_rele(bmd);
 	for (size_t i = 0; i < nrec; i++) {

@@ -64,10 +64,10 @@ typedef enum ais_shard_fmt {
 	AIS_SHARD_FMT__COUNT
 } ais_shard_fmt;
 
-#define AIS_SHARD_NOOFF UINT64_MAX /* file has no usable data offset */
-#define AIS_SHARD_TAR_BLOCK 512
+#define AIS_SHARD_NOOFF       UINT64_MAX /* file has no usable data offset */
+#define AIS_SHARD_TAR_BLOCK   512
 #define AIS_SHARD_TAR_TRAILER 1024 /* two zero blocks, no extra padding */
-#define AIS_SHARD_ERRLEN 512
+#define AIS_SHARD_ERRLEN      512
 
 /* Maps a shard extension (".tar", ".tgz", ".tar.gz", ".zip", ".tar.lz4",
  * case-sensitive as AIS) to a format; AIS_EINVAL for anything else. */
@@ -87,22 +87,22 @@ size_t ais_shard_record_key(const char *name, size_t len);
 typedef struct ais_shard_reader ais_shard_reader;
 
 typedef struct ais_shard_file {
-	const char *name; /* path inside the shard, NUL-terminated */
-	size_t key_len;   /* name[0..key_len) is the record key */
-	uint64_t size;    /* data bytes */
-	int64_t mtime;    /* seconds since the epoch, 0 when absent */
-	uint64_t offset;  /* data offset in the shard (tar), or NOOFF */
-	uint64_t index;   /* ordinal among the shard's regular files */
+	const char *name;   /* path inside the shard, NUL-terminated */
+	size_t key_len;     /* name[0..key_len) is the record key */
+	uint64_t size;      /* data bytes */
+	int64_t mtime;      /* seconds since the epoch, 0 when absent */
+	uint64_t offset;    /* data offset in the shard (tar), or NOOFF */
+	uint64_t index;     /* ordinal among the shard's regular files */
 	uint64_t rec_index; /* ordinal of the record it belongs to */
 } ais_shard_file;
 
 typedef struct ais_shard_record {
-	const char *key;   /* NUL-terminated copy of the key */
+	const char *key; /* NUL-terminated copy of the key */
 	size_t key_len;
-	uint64_t index;    /* ordinal among the shard's records */
-	bool dup;          /* key already used by an earlier record */
-	uint64_t size;     /* sum of the files' sizes */
-	size_t nfiles;     /* >= 1 */
+	uint64_t index; /* ordinal among the shard's records */
+	bool dup;       /* key already used by an earlier record */
+	uint64_t size;  /* sum of the files' sizes */
+	size_t nfiles;  /* >= 1 */
 	const ais_shard_file *files; /* in shard order */
 } ais_shard_record;
 
@@ -141,9 +141,19 @@ void ais_shard_reader_free(ais_shard_reader *r);
  * Writer. One file is added at a time, from memory, from a byte range of an
  * input file (e.g. a tar input's ais_shard_file.offset), or piecewise with
  * begin/write/end (data arriving from the network). Memory stays bounded by
- * libarchive's block and compressor buffers plus one 128 KiB copy buffer.
+ * libarchive's compressor buffers plus a 128 KiB copy buffer and a 256 KiB
+ * output buffer. Output is coalesced: small pieces (headers, padding, small
+ * files) collect in the output buffer, large ones are written from the
+ * caller's memory, together with what is pending, in one writev(2); so
+ * until close the file may lag behind what was added by up to 256 KiB.
  */
 typedef struct ais_shard_writer ais_shard_writer;
+
+/* Observer of the output: called with exactly the bytes that reach the
+ * shard's fd, in file order, as they are written (buf is borrowed for the
+ * call; pieces of any length >= 1). Runs on the writer's thread inside
+ * write/add/end/close calls; must not call the writer. */
+typedef void (*ais_shard_tap)(void *arg, const void *buf, size_t len);
 
 /* Starts a shard on fd (borrowed; written sequentially from its current
  * position). name is for messages. */
@@ -152,6 +162,12 @@ ais_err ais_shard_writer_open_fd(
 /* Creates or truncates path (mode 0644); closed by close/free. */
 ais_err ais_shard_writer_open_path(
     ais_shard_writer **wp, const char *path, ais_shard_fmt fmt);
+/* Sets (tap NULL: clears) the output observer, e.g. to checksum the shard
+ * without reading it back. Set it before the first file so that it sees
+ * the whole shard: once bytes have reached the fd it is AIS_EINVAL, and
+ * like any writer error it sticks. arg is borrowed until close or free. */
+ais_err ais_shard_writer_set_tap(
+    ais_shard_writer *w, ais_shard_tap tap, void *arg);
 ais_err ais_shard_writer_add_mem(ais_shard_writer *w, const char *name,
     int64_t mtime, const void *buf, size_t len);
 /* Copies size bytes at off of fd (borrowed) with pread; AIS_EIO if the
@@ -165,14 +181,16 @@ ais_err ais_shard_writer_begin(
 ais_err ais_shard_writer_write(
     ais_shard_writer *w, const void *buf, size_t len);
 ais_err ais_shard_writer_end(ais_shard_writer *w);
-/* Writes the trailer and flushes; the shard is complete only when this
- * returns AIS_OK. Closes the fd only if the writer opened it. *bytesp (may
- * be NULL) gets the shard's size in bytes. */
+/* Writes the trailer and flushes the output buffer (the tap sees the last
+ * bytes here); the shard is complete only when this returns AIS_OK. Closes
+ * the fd only if the writer opened it. *bytesp (may be NULL) gets the
+ * shard's size in bytes, all of them written to the fd. */
 ais_err ais_shard_writer_close(ais_shard_writer *w, uint64_t *bytesp);
 /* Message of the last error ("" if none). */
 const char *ais_shard_writer_error(const ais_shard_writer *w);
-/* Frees; a writer not closed is abandoned without a trailer (the caller
- * removes the partial file). Accepts NULL. */
+/* Frees; a writer not closed is abandoned without a trailer and without
+ * flushing its output buffer (the caller removes the partial file).
+ * Accepts NULL. */
 void ais_shard_writer_free(ais_shard_writer *w);
 
 /*

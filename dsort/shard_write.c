@@ -1,8 +1,19 @@
 /*
  * Shard writer and tar size arithmetic (shard.h). Output goes through
- * libarchive with our own write callback (full writes, EINTR, errno kept for
- * ais_err) and with every header field that could vary between runs pinned
- * down, so a creator that rebuilds a shard produces the same bytes.
+ * libarchive with our own write callback and with every header field that
+ * could vary between runs pinned down, so a creator that rebuilds a shard
+ * produces the same bytes.
+ *
+ * Output path. libarchive's client filter is unblocked (bytes_per_block 0):
+ * it hands every piece the format or the last compression filter produces
+ * straight to shard_wr_write(), without its default copy into 10 KiB
+ * blocks and one write(2) per block. The callback coalesces instead: a
+ * small piece (tar headers and padding, small files' data) is appended to
+ * the writer's 256 KiB output buffer; a large piece, or one that does not
+ * fit, goes out together with whatever is pending as one writev(2), with
+ * no copy. Close flushes the rest after the trailer. Unblocked output adds
+ * no padding, so the bytes are the same as with bytes_in_last_block 1.
+ * The optional tap sees each byte once it is in the file, in file order.
  *
  * ais_shard_tar_file_size() must agree with the writer byte for byte. The
  * common case (short ASCII name, size and mtime that fit ustar's octal
@@ -19,18 +30,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dsort/shard.h"
 
-#define SHARD_WR_BUF (128 * 1024)
-#define SHARD_USTAR_NAME 100
+#define SHARD_WR_BUF          (128 * 1024)
+#define SHARD_WR_OBUF         (256 * 1024) /* coalescing output buffer */
+#define SHARD_WR_BIG          (64 * 1024) /* pieces this large skip the buffer */
+#define SHARD_USTAR_NAME      100
 #define SHARD_USTAR_OCTAL_MAX 077777777777ULL /* 11 octal digits */
 
 struct ais_shard_writer {
 	struct archive *a;
 	struct archive_entry *e;
-	char *name;          /* shard name for messages */
+	char *name; /* shard name for messages */
 	ais_shard_fmt fmt;
 	int fd;
 	bool own_fd;
@@ -38,16 +52,20 @@ struct ais_shard_writer {
 	uint64_t bytes;      /* written to fd */
 	bool in_file;        /* between begin and end */
 	bool discard;        /* abandoned: drop whatever libarchive flushes */
+	bool a_closed;       /* archive_write_close() succeeded */
 	char *cur;           /* file being written (for messages) */
 	uint64_t want, got;  /* its announced and written sizes */
 	unsigned char *cbuf; /* copy buffer for add_range */
-	ais_err failed;      /* sticky */
+	unsigned char *obuf; /* output not yet written to fd */
+	size_t olen;         /* bytes pending in obuf */
+	ais_shard_tap tap;   /* sees what reaches fd, or NULL */
+	void *tap_arg;
+	ais_err failed; /* sticky */
 	char err[AIS_SHARD_ERRLEN];
 };
 
-static ais_err
-shard_wr_fail(ais_shard_writer *w, ais_err rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static ais_err shard_wr_fail(ais_shard_writer *w, ais_err rc, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static ais_err
 shard_wr_fail(ais_shard_writer *w, ais_err rc, const char *fmt, ...)
@@ -79,32 +97,88 @@ shard_wr_archive_fail(ais_shard_writer *w, const char *what)
 	    s ? s : "libarchive error");
 }
 
+/* Writes iov[0..n) to fd in full (partial writes, EINTR) and shows every
+ * piece to the tap once it is in the file. Returns 0 or an errno. */
+static int
+shard_wr_writev(ais_shard_writer *w, struct iovec *iov, int n)
+{
+	while (n > 0 && iov->iov_len == 0) {
+		iov++;
+		n--;
+	}
+	while (n > 0) {
+		ssize_t k = writev(w->fd, iov, n);
+
+		if (k < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return errno;
+		}
+		if (k == 0) {
+			return EIO; /* no progress on a non-empty write */
+		}
+		w->bytes += (uint64_t) k;
+		while (n > 0 && (k > 0 || iov->iov_len == 0)) {
+			size_t m = (size_t) k < iov->iov_len ? (size_t) k
+			                                     : iov->iov_len;
+
+			if (w->tap != NULL && m > 0) {
+				w->tap(w->tap_arg, iov->iov_base, m);
+			}
+			iov->iov_base = (char *) iov->iov_base + m;
+			iov->iov_len -= m;
+			k -= (ssize_t) m;
+			if (iov->iov_len == 0) {
+				iov++;
+				n--;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Writes what is pending in obuf. Returns 0 or an errno. */
+static int
+shard_wr_flush(ais_shard_writer *w)
+{
+	struct iovec iov = { .iov_base = w->obuf, .iov_len = w->olen };
+	int e = shard_wr_writev(w, &iov, 1);
+
+	if (e == 0) {
+		w->olen = 0;
+	}
+	return e;
+}
+
+/* libarchive's client write callback (unblocked: buf is whatever the
+ * format or filter emitted, borrowed for the call). See the top. */
 static la_ssize_t
 shard_wr_write(struct archive *a, void *arg, const void *buf, size_t len)
 {
 	ais_shard_writer *w = arg;
-	const char *p = buf;
-	size_t left = len;
+	struct iovec iov[2];
+	int e;
 
 	if (w->discard) {
 		return (la_ssize_t) len;
 	}
-	while (left > 0) {
-		ssize_t n = write(w->fd, p, left);
-
-		if (n < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			w->io_errno = errno;
-			archive_set_error(a, errno, "write: %s",
-			    strerror(errno));
-			return -1;
-		}
-		p += n;
-		left -= (size_t) n;
+	if (len < SHARD_WR_BIG && len <= SHARD_WR_OBUF - w->olen) {
+		memcpy(w->obuf + w->olen, buf, len);
+		w->olen += len;
+		return (la_ssize_t) len;
 	}
-	w->bytes += len;
+	iov[0].iov_base = w->obuf;
+	iov[0].iov_len = w->olen;
+	iov[1].iov_base = (void *) (uintptr_t) buf;
+	iov[1].iov_len = len;
+	e = shard_wr_writev(w, iov, 2);
+	if (e != 0) {
+		w->io_errno = e;
+		archive_set_error(a, e, "write: %s", strerror(e));
+		return -1;
+	}
+	w->olen = 0;
 	return (la_ssize_t) len;
 }
 
@@ -148,15 +222,20 @@ shard_wr_config(struct archive *a, ais_shard_fmt fmt)
 		return ARCHIVE_FATAL;
 	}
 	if (rc == ARCHIVE_OK) {
-		/* no padding of the last block: exact, smaller shards */
+		/* unblocked client: no copy into blocks (the writer's
+		 * callback coalesces) and no padding of the last block,
+		 * which bytes_in_last_block 1 also pins down in case */
+		rc = archive_write_set_bytes_per_block(a, 0);
+	}
+	if (rc == ARCHIVE_OK) {
 		rc = archive_write_set_bytes_in_last_block(a, 1);
 	}
 	return rc;
 }
 
 static void
-shard_wr_entry(struct archive_entry *e, const char *name, uint64_t size,
-    int64_t mtime)
+shard_wr_entry(
+    struct archive_entry *e, const char *name, uint64_t size, int64_t mtime)
 {
 	archive_entry_clear(e);
 	/* names are bytes: under a locale that cannot convert them to
@@ -179,8 +258,8 @@ shard_wr_open(ais_shard_writer **wp, int fd, bool own, const char *name,
 	ais_shard_writer *w;
 
 	*wp = NULL;
-	if ((unsigned) fmt >= AIS_SHARD_FMT__COUNT ||
-	    !ais_shard_fmt_supported(fmt)) {
+	if ((unsigned) fmt >= AIS_SHARD_FMT__COUNT
+	    || !ais_shard_fmt_supported(fmt)) {
 		if (own) {
 			close(fd);
 		}
@@ -199,16 +278,17 @@ shard_wr_open(ais_shard_writer **wp, int fd, bool own, const char *name,
 	w->fmt = fmt;
 	w->name = strdup(name != NULL ? name : "?");
 	w->cbuf = malloc(SHARD_WR_BUF);
+	w->obuf = malloc(SHARD_WR_OBUF);
 	w->a = archive_write_new();
 	w->e = archive_entry_new();
-	if (w->name == NULL || w->cbuf == NULL || w->a == NULL ||
-	    w->e == NULL) {
+	if (w->name == NULL || w->cbuf == NULL || w->obuf == NULL
+	    || w->a == NULL || w->e == NULL) {
 		ais_shard_writer_free(w);
 		return AIS_ENOMEM;
 	}
-	if (shard_wr_config(w->a, fmt) != ARCHIVE_OK ||
-	    archive_write_open(w->a, w, NULL, shard_wr_write, NULL) !=
-	        ARCHIVE_OK) {
+	if (shard_wr_config(w->a, fmt) != ARCHIVE_OK
+	    || archive_write_open(w->a, w, NULL, shard_wr_write, NULL)
+	        != ARCHIVE_OK) {
 		/* only a broken libarchive gets here: the probe passed */
 		ais_shard_writer_free(w);
 		return AIS_EINTERNAL;
@@ -238,6 +318,23 @@ ais_shard_writer_open_path(
 }
 
 ais_err
+ais_shard_writer_set_tap(ais_shard_writer *w, ais_shard_tap tap, void *arg)
+{
+	if (w->failed != AIS_OK) {
+		return w->failed;
+	}
+	if (w->bytes > 0) {
+		/* the tap would miss the head of the file */
+		return shard_wr_fail(w, AIS_EINVAL,
+		    "tap set after %llu bytes were written",
+		    (unsigned long long) w->bytes);
+	}
+	w->tap = tap;
+	w->tap_arg = arg;
+	return AIS_OK;
+}
+
+ais_err
 ais_shard_writer_begin(
     ais_shard_writer *w, const char *name, uint64_t size, int64_t mtime)
 {
@@ -248,14 +345,13 @@ ais_shard_writer_begin(
 	}
 	if (w->in_file) {
 		return shard_wr_fail(w, AIS_EINVAL,
-		    "begin '%s' while '%s' is open", name ? name : "",
-		    w->cur);
+		    "begin '%s' while '%s' is open", name ? name : "", w->cur);
 	}
 	len = name != NULL ? strlen(name) : 0;
 	if (len == 0 || name[len - 1] == '/') {
 		/* a trailing '/' would read back as a directory */
-		return shard_wr_fail(w, AIS_EINVAL, "bad file name '%s'",
-		    name ? name : "");
+		return shard_wr_fail(
+		    w, AIS_EINVAL, "bad file name '%s'", name ? name : "");
 	}
 	if (size > INT64_MAX) {
 		return shard_wr_fail(
@@ -317,8 +413,7 @@ ais_shard_writer_end(ais_shard_writer *w)
 	if (w->got != w->want) {
 		return shard_wr_fail(w, AIS_EINVAL,
 		    "file '%s': %llu of the announced %llu bytes", w->cur,
-		    (unsigned long long) w->got,
-		    (unsigned long long) w->want);
+		    (unsigned long long) w->got, (unsigned long long) w->want);
 	}
 	if (archive_write_finish_entry(w->a) < ARCHIVE_OK) {
 		return shard_wr_archive_fail(w, "finishing");
@@ -328,8 +423,8 @@ ais_shard_writer_end(ais_shard_writer *w)
 }
 
 ais_err
-ais_shard_writer_add_mem(ais_shard_writer *w, const char *name,
-    int64_t mtime, const void *buf, size_t len)
+ais_shard_writer_add_mem(ais_shard_writer *w, const char *name, int64_t mtime,
+    const void *buf, size_t len)
 {
 	ais_err rc = ais_shard_writer_begin(w, name, len, mtime);
 
@@ -395,6 +490,15 @@ ais_shard_writer_close(ais_shard_writer *w, uint64_t *bytesp)
 	if (archive_write_close(w->a) != ARCHIVE_OK) {
 		return shard_wr_archive_fail(w, "closing");
 	}
+	w->a_closed = true;
+	if (w->olen > 0) {
+		int e = shard_wr_flush(w);
+
+		if (e != 0) {
+			return shard_wr_fail(w, ais_err_from_errno(e),
+			    "write: %s", strerror(e));
+		}
+	}
 	if (w->own_fd) {
 		w->own_fd = false;
 		if (close(w->fd) != 0) {
@@ -438,8 +542,17 @@ ais_shard_writer_free(ais_shard_writer *w)
 		return;
 	}
 	if (w->a != NULL) {
-		if (w->failed != AIS_ECLOSED) {
+		/* (a flush or close(2) failing after a clean archive close
+		 * leaves nothing of libarchive's to end) */
+		if (!w->a_closed) {
 			w->discard = true;
+			/* libarchive 3.6's zip writer ends an entry's deflate
+			 * stream only in finish_entry, which a FATAL archive
+			 * skips (leaking it): finish the entry first, into the
+			 * discard. Zip has no padding to write, unlike tar. */
+			if (w->fmt == AIS_SHARD_ZIP) {
+				(void) archive_write_finish_entry(w->a);
+			}
 			shard_wr_abandon(w->a);
 		}
 		archive_write_free(w->a);
@@ -450,6 +563,7 @@ ais_shard_writer_free(ais_shard_writer *w)
 	}
 	free(w->cur);
 	free(w->cbuf);
+	free(w->obuf);
 	free(w->name);
 	free(w);
 }
@@ -469,8 +583,8 @@ shard_count_write(struct archive *a, void *arg, const void *buf, size_t len)
 static bool
 shard_tar_plain(const char *name, size_t len, uint64_t size, int64_t mtime)
 {
-	if (len > SHARD_USTAR_NAME || size > SHARD_USTAR_OCTAL_MAX ||
-	    mtime < 0 || (uint64_t) mtime > SHARD_USTAR_OCTAL_MAX) {
+	if (len > SHARD_USTAR_NAME || size > SHARD_USTAR_OCTAL_MAX || mtime < 0
+	    || (uint64_t) mtime > SHARD_USTAR_OCTAL_MAX) {
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -494,12 +608,12 @@ shard_tar_hdr_measure(const char *name, uint64_t size, int64_t mtime)
 
 	if (ok) {
 		shard_wr_entry(e, name, size, mtime);
-		/* unbuffered, so the header reaches the counter at once */
-		ok = shard_wr_config(a, AIS_SHARD_TAR) == ARCHIVE_OK &&
-		    archive_write_set_bytes_per_block(a, 0) == ARCHIVE_OK &&
-		    archive_write_open(a, &n, NULL, shard_count_write, NULL) ==
-		        ARCHIVE_OK &&
-		    archive_write_header(a, e) >= ARCHIVE_WARN;
+		/* unblocked (config), so the header reaches the counter
+		 * at once */
+		ok = shard_wr_config(a, AIS_SHARD_TAR) == ARCHIVE_OK
+		    && archive_write_open(a, &n, NULL, shard_count_write, NULL)
+		        == ARCHIVE_OK
+		    && archive_write_header(a, e) >= ARCHIVE_WARN;
 	}
 	if (a != NULL) {
 		uint64_t hdr = n;
@@ -512,9 +626,9 @@ shard_tar_hdr_measure(const char *name, uint64_t size, int64_t mtime)
 	/* only allocation failure lands here; a pax header is the most
 	 * any single name needs beyond the plain case, so overestimate */
 	if (!ok || n == 0) {
-		n = AIS_SHARD_TAR_BLOCK * 2 +
-		    ((strlen(name) + 64 + AIS_SHARD_TAR_BLOCK - 1) &
-		        ~(size_t) (AIS_SHARD_TAR_BLOCK - 1));
+		n = AIS_SHARD_TAR_BLOCK * 2
+		    + ((strlen(name) + 64 + AIS_SHARD_TAR_BLOCK - 1)
+		        & ~(size_t) (AIS_SHARD_TAR_BLOCK - 1));
 	}
 	return n;
 }
@@ -522,8 +636,8 @@ shard_tar_hdr_measure(const char *name, uint64_t size, int64_t mtime)
 uint64_t
 ais_shard_tar_file_size(const char *name, uint64_t size, int64_t mtime)
 {
-	uint64_t data = (size + AIS_SHARD_TAR_BLOCK - 1) &
-	    ~(uint64_t) (AIS_SHARD_TAR_BLOCK - 1);
+	uint64_t data = (size + AIS_SHARD_TAR_BLOCK - 1)
+	    & ~(uint64_t) (AIS_SHARD_TAR_BLOCK - 1);
 
 	if (shard_tar_plain(name, strlen(name), size, mtime)) {
 		return AIS_SHARD_TAR_BLOCK + data;

@@ -173,6 +173,8 @@ def cmd_wait(base, jid, secs):
             print("ABORTED", json.dumps(errs))
             return
         if all(m["shard_creation"]["finished"] for m in mets):
+            if os.environ.get("DSORT_DUMP"):
+                sys.stderr.write(json.dumps(d, indent=1) + "\n")
             print("OK finished %d" % len(d))
             return
         time.sleep(0.3)

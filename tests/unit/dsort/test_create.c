@@ -5,7 +5,11 @@
  * of the object's bytes, version 1 then 2, none without versioning); abort
  * mid-record and fetches that send fewer/more bytes than announced or fail
  * leave neither an object nor a work file (and an older object intact);
- * remove is idempotent.
+ * remove is idempotent. The checksum (taken from the writer's tap) equals
+ * a checksum of the finished file for every checksum type, also for a
+ * shard small enough to reach the file only at close; fsync follows the
+ * bucket's Fsync-PUT feature as a PUT does (counted by the fsync()
+ * stand-in below).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -60,6 +64,18 @@ typedef struct fx {
 	int abort_at;   /* set the abort flag after half a file */
 	atomic_bool abort;
 } fx;
+
+/* Link-time stand-in: this definition in the executable wins over libc's
+ * for the creator's call, so tests can count fsyncs. fdatasync does the
+ * work (nothing here checks durability). */
+static int fsync_calls;
+
+int
+fsync(int fd)
+{
+	fsync_calls++;
+	return fdatasync(fd);
+}
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -522,6 +538,86 @@ test_remove_and_names(void **state)
 	assert_int_equal(work_files(f), 0);
 }
 
+/* Creates one shard with checksum type t and the Fsync-PUT flag per
+ * sync, from all records or (small) only records 1 and 2, which are small
+ * enough to sit in the writer's buffer until the trailer; checks the
+ * checksum against the file's bytes and the fsync count. */
+static void
+cksum_case(
+    fx *f, int k, ais_cksum_type t, ais_shard_fmt fmt, bool small, bool sync)
+{
+	ais_bprops props = { .cksum = t,
+		.versioning = true,
+		.features = sync ? AIS_FEAT_FSYNC_PUT : 0 };
+	dsort_create_dst dst
+	    = { .mpath = f->mpath, .bck = &f->bck, .props = &props };
+	const dsort_create_rec *recs = small ? &f->crecs[1] : f->crecs;
+	size_t n = small ? 2 : NREC;
+	char obj[64], path[PATH_MAX];
+	char errbuf[DSORT_CREATE_ERRLEN] = "";
+	char hex[AIS_CKSUM_HEX_MAX];
+	dsort_create_result res;
+	ais_lom_md md;
+	uint64_t fsize;
+	int before = fsync_calls;
+
+	snprintf(obj, sizeof(obj), "ck/%d%s", k, ais_shard_fmt_ext(fmt));
+	if (dsort_create_shard(obj, fmt, recs, n, fetch_mem, f, &dst,
+	        &f->abort, &res, errbuf, sizeof(errbuf))
+	    != AIS_OK) {
+		fail_msg("%s", errbuf);
+	}
+	assert_int_equal(fsync_calls - before, sync ? 1 : 0);
+	obj_path(f, obj, path, sizeof(path));
+	file_cksum(path, t, hex, &fsize);
+	assert_int_equal(res.size, fsize);
+	assert_int_equal(res.cksum_type, t);
+	assert_string_equal(res.cksum, hex);
+	assert_int_equal(ais_lom_load(path, &md), AIS_OK);
+	assert_int_equal(md.size, (int64_t) fsize);
+	assert_int_equal(md.cksum_type, t);
+	assert_string_equal(md.cksum_value, hex);
+	if (small && fmt == AIS_SHARD_TAR) {
+		assert_true(fsize < 256 * 1024); /* all written at close */
+	}
+}
+
+/* The tap-fed checksum equals the checksum of the file's bytes for every
+ * type and format, for shards mostly written before close and for shards
+ * written only at close; fsync runs only with AIS_FEAT_FSYNC_PUT, never
+ * with props NULL (AIS defaults). */
+static void
+test_cksum_and_fsync(void **state)
+{
+	static const ais_cksum_type types[]
+	    = { AIS_CKSUM_XXHASH2, AIS_CKSUM_XXHASH, AIS_CKSUM_MD5,
+		      AIS_CKSUM_CRC32C, AIS_CKSUM_SHA256, AIS_CKSUM_SHA512 };
+	static const ais_shard_fmt fmts[]
+	    = { AIS_SHARD_TAR, AIS_SHARD_TGZ, AIS_SHARD_ZIP, AIS_SHARD_TLZ4 };
+	fx *f = *state;
+	char errbuf[DSORT_CREATE_ERRLEN] = "";
+	int k = 0;
+	int before;
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+			if (!ais_shard_fmt_supported(fmts[i])) {
+				continue;
+			}
+			/* each size both with and without the flag */
+			for (int small = 0; small < 2; small++, k++) {
+				cksum_case(f, k, types[t], fmts[i], small != 0,
+				    (k / 2 + small) % 2 != 0);
+			}
+		}
+	}
+	before = fsync_calls;
+	assert_int_equal(
+	    create(f, "nofs.tar", AIS_SHARD_TAR, NULL, NULL, errbuf), AIS_OK);
+	assert_int_equal(fsync_calls, before);
+	assert_int_equal(work_files(f), 0);
+}
+
 int
 main(void)
 {
@@ -536,6 +632,8 @@ main(void)
 		    test_short_and_bad_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_remove_and_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_cksum_and_fsync, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,8 +3,11 @@
  * format (0-byte to >1 MiB files, byte-identical, records grouped right),
  * tar data offsets, exact tar sizes, reproducible output, long names,
  * duplicate keys, truncated and garbage shards (errors name the shard),
- * GNU tar / unzip interop both ways, and bounded streaming (sink chunk
- * sizes; writers fed in pieces and from file ranges).
+ * GNU tar / unzip interop both ways, bounded streaming (sink chunk
+ * sizes; writers fed in pieces and from file ranges), and the writer's
+ * output path: the tap sees every byte of the file in order, coalesced
+ * output is byte-identical to libarchive's own blocked and unblocked
+ * output, and write errors surface even when the data was buffered.
  *
  * File contents come from a generator (gen_fill), so neither writing nor
  * checking ever needs a whole file in memory.
@@ -21,20 +24,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <cmocka.h>
 
 #include "dsort/shard.h"
 
 #define ARRLEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MIB (1024 * 1024)
+#define MIB       (1024 * 1024)
 #define CHUNK_MAX (512 * 1024) /* bound on sink chunks we accept */
 
 /* lz4 frames from the lz4 CLI use 4 MiB blocks, which a reader must hold
  * whole; our writer uses 256 KiB blocks */
 static size_t chunk_bound = CHUNK_MAX;
 
-static const ais_shard_fmt all_fmts[] = { AIS_SHARD_TAR, AIS_SHARD_TGZ,
-	AIS_SHARD_ZIP, AIS_SHARD_TLZ4 };
+static const ais_shard_fmt all_fmts[]
+    = { AIS_SHARD_TAR, AIS_SHARD_TGZ, AIS_SHARD_ZIP, AIS_SHARD_TLZ4 };
 
 typedef struct tfile {
 	char name[512];
@@ -44,7 +49,7 @@ typedef struct tfile {
 
 typedef struct fixture {
 	char dir[64];
-	tfile files[64];
+	tfile files[256];
 	size_t nfiles;
 } fixture;
 
@@ -70,8 +75,7 @@ have_cmd(const char *cmd)
 	return system(line) == 0;
 }
 
-static int
-run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 run(const char *fmt, ...)
@@ -120,8 +124,8 @@ add_file(fixture *fx, const char *name, uint64_t size)
 static void
 make_dataset(fixture *fx)
 {
-	static const uint64_t jpg[] = { 0, 1, 511, 512, 513, 10000,
-		MIB + 7, 3 * MIB + 1, 777 };
+	static const uint64_t jpg[]
+	    = { 0, 1, 511, 512, 513, 10000, MIB + 7, 3 * MIB + 1, 777 };
 	char nm[64];
 
 	fx->nfiles = 0;
@@ -131,8 +135,8 @@ make_dataset(fixture *fx)
 		snprintf(nm, sizeof(nm), "dir/sample%04zu.cls", i);
 		add_file(fx, nm, 1 + i);
 		if (i % 3 == 0) {
-			snprintf(nm, sizeof(nm), "dir/sample%04zu.meta.json",
-			    i);
+			snprintf(
+			    nm, sizeof(nm), "dir/sample%04zu.meta.json", i);
 			add_file(fx, nm, i == 0 ? 0 : 100 * i);
 		}
 	}
@@ -182,10 +186,10 @@ write_shard(const fixture *fx, const char *path, ais_shard_fmt fmt)
 /* Sink that checks every byte against the generator as it streams by. */
 typedef struct check {
 	const fixture *fx;
-	size_t next;      /* index of the file expected next */
-	uint64_t off;     /* bytes seen of the current file */
+	size_t next;  /* index of the file expected next */
+	uint64_t off; /* bytes seen of the current file */
 	size_t max_chunk;
-	size_t ended;     /* files whose end mark arrived */
+	size_t ended; /* files whose end mark arrived */
 	unsigned char tmp[64 * 1024];
 } check;
 
@@ -253,7 +257,8 @@ read_and_check(const fixture *fx, const char *path, ais_shard_fmt fmt)
 		uint64_t sum = 0;
 		for (size_t k = 0; k < rec->nfiles; k++, fi++) {
 			const tfile *t = &fx->files[fi];
-			size_t kl = ais_shard_record_key(t->name, strlen(t->name));
+			size_t kl
+			    = ais_shard_record_key(t->name, strlen(t->name));
 
 			assert_string_equal(rec->files[k].name, t->name);
 			assert_int_equal(rec->files[k].size, t->size);
@@ -267,9 +272,9 @@ read_and_check(const fixture *fx, const char *path, ais_shard_fmt fmt)
 		if (fi < fx->nfiles) {
 			const char *nx = fx->files[fi].name;
 
-			assert_false(ais_shard_record_key(nx, strlen(nx)) ==
-			        rec->key_len &&
-			    memcmp(nx, rec->key, rec->key_len) == 0);
+			assert_false(ais_shard_record_key(nx, strlen(nx))
+			        == rec->key_len
+			    && memcmp(nx, rec->key, rec->key_len) == 0);
 		}
 		nrec++;
 	}
@@ -277,7 +282,8 @@ read_and_check(const fixture *fx, const char *path, ais_shard_fmt fmt)
 	assert_int_equal(c->ended, fx->nfiles);
 	assert_true(c->max_chunk <= chunk_bound);
 	/* past the end stays at the end */
-	assert_int_equal(ais_shard_reader_next(r, check_sink, c, &rec), AIS_OK);
+	assert_int_equal(
+	    ais_shard_reader_next(r, check_sink, c, &rec), AIS_OK);
 	assert_null(rec);
 	ais_shard_reader_free(r);
 	free(c);
@@ -297,8 +303,8 @@ check_tar_offsets(const fixture *fx, const char *path)
 	assert_int_equal(
 	    ais_shard_reader_open_fd(&r, fd, "offsets.tar", AIS_SHARD_TAR),
 	    AIS_OK);
-	while (ais_shard_reader_next(r, NULL, NULL, &rec) == AIS_OK &&
-	    rec != NULL) {
+	while (ais_shard_reader_next(r, NULL, NULL, &rec) == AIS_OK
+	    && rec != NULL) {
 		for (size_t k = 0; k < rec->nfiles; k++, fi++) {
 			const ais_shard_file *f = &rec->files[k];
 			const tfile *t = &fx->files[fi];
@@ -310,8 +316,9 @@ check_tar_offsets(const fixture *fx, const char *path)
 				    ? (size_t) (t->size - off)
 				    : 64 * 1024;
 
-				assert_int_equal(pread(fd, got, n,
-				                     (off_t) (f->offset + off)),
+				assert_int_equal(
+				    pread(
+				        fd, got, n, (off_t) (f->offset + off)),
 				    (ssize_t) n);
 				gen_fill(t->seed, off, exp, n);
 				assert_memory_equal(got, exp, n);
@@ -381,8 +388,8 @@ read_all_data(const char *path, ais_shard_fmt fmt, char *msg, size_t cap)
 static void
 copy_prefix(const char *src, const char *dst, uint64_t n)
 {
-	assert_int_equal(run("head -c %llu '%s' > '%s'", (unsigned long long) n,
-	                     src, dst),
+	assert_int_equal(
+	    run("head -c %llu '%s' > '%s'", (unsigned long long) n, src, dst),
 	    0);
 	assert_int_equal(file_size(dst), n);
 }
@@ -529,10 +536,9 @@ test_roundtrip(void **state)
 			for (size_t k = 0; k < fx->nfiles; k++) {
 				est += ais_shard_tar_file_size(
 				    fx->files[k].name, fx->files[k].size, 0);
-				assert_int_equal(
-				    ais_shard_file_size_estimate(fmt,
-				        fx->files[k].name, fx->files[k].size,
-				        0),
+				assert_int_equal(ais_shard_file_size_estimate(
+				                     fmt, fx->files[k].name,
+				                     fx->files[k].size, 0),
 				    ais_shard_tar_file_size(fx->files[k].name,
 				        fx->files[k].size, 0));
 			}
@@ -560,9 +566,8 @@ test_empty_shard(void **state)
 		snprintf(path, sizeof(path), "%s/empty%s", fx->dir,
 		    ais_shard_fmt_ext(all_fmts[i]));
 		write_shard(fx, path, all_fmts[i]);
-		assert_int_equal(read_all(path, all_fmts[i], msg,
-		                     sizeof(msg)),
-		    AIS_OK);
+		assert_int_equal(
+		    read_all(path, all_fmts[i], msg, sizeof(msg)), AIS_OK);
 	}
 }
 
@@ -579,10 +584,10 @@ test_reproducible(void **state)
 		if (!ais_shard_fmt_supported(fmt)) {
 			continue;
 		}
-		snprintf(a, sizeof(a), "%s/a%s", fx->dir,
-		    ais_shard_fmt_ext(fmt));
-		snprintf(b, sizeof(b), "%s/b%s", fx->dir,
-		    ais_shard_fmt_ext(fmt));
+		snprintf(
+		    a, sizeof(a), "%s/a%s", fx->dir, ais_shard_fmt_ext(fmt));
+		snprintf(
+		    b, sizeof(b), "%s/b%s", fx->dir, ais_shard_fmt_ext(fmt));
 		write_shard(fx, a, fmt);
 		write_shard(fx, b, fmt);
 		assert_true(files_equal(a, b));
@@ -597,8 +602,7 @@ test_reproducible(void **state)
 			fclose(fp);
 			assert_int_equal(hdr[0], 0x1f);
 			assert_int_equal(hdr[1], 0x8b);
-			assert_int_equal(
-			    hdr[4] | hdr[5] | hdr[6] | hdr[7], 0);
+			assert_int_equal(hdr[4] | hdr[5] | hdr[6] | hdr[7], 0);
 		}
 	}
 }
@@ -659,7 +663,8 @@ test_long_names(void **state)
 
 			path_in(fx, list, sizeof(list), "long.list");
 			assert_int_equal(
-			    run("tar -tf '%s' > '%s' 2>/dev/null", path, list), 0);
+			    run("tar -tf '%s' > '%s' 2>/dev/null", path, list),
+			    0);
 			for (size_t k = 0; k < fx->nfiles; k++) {
 				assert_int_equal(run("grep -qxF '%s' '%s'",
 				                     fx->files[k].name, list),
@@ -682,8 +687,8 @@ static void
 test_dup_records(void **state)
 {
 	fixture *fx = *state;
-	static const char *names[] = { "a.jpg", "a.cls", "b.jpg", "a.txt",
-		"b.cls", "c.jpg" };
+	static const char *names[]
+	    = { "a.jpg", "a.cls", "b.jpg", "a.txt", "b.cls", "c.jpg" };
 	static const size_t nfiles[] = { 2, 1, 1, 1, 1 };
 	static const bool dup[] = { false, false, true, true, false };
 	char path[256];
@@ -699,8 +704,8 @@ test_dup_records(void **state)
 	write_shard(fx, path, AIS_SHARD_TAR);
 	assert_int_equal(
 	    ais_shard_reader_open_path(&r, path, AIS_SHARD_TAR), AIS_OK);
-	while (ais_shard_reader_next(r, NULL, NULL, &rec) == AIS_OK &&
-	    rec != NULL) {
+	while (ais_shard_reader_next(r, NULL, NULL, &rec) == AIS_OK
+	    && rec != NULL) {
 		assert_true(n < ARRLEN(nfiles));
 		assert_int_equal(rec->nfiles, nfiles[n]);
 		assert_int_equal(rec->dup, dup[n]);
@@ -731,11 +736,11 @@ test_truncated(void **state)
 		snprintf(cut, sizeof(cut), "%s/cut%s", fx->dir,
 		    ais_shard_fmt_ext(fmt));
 		size = write_shard(fx, full, fmt);
-		cuts[nc++] = size / 2;      /* inside the big file */
+		cuts[nc++] = size / 2; /* inside the big file */
 		cuts[nc++] = size / 5;
-		cuts[nc++] = 700;           /* inside the first headers */
+		cuts[nc++] = 700; /* inside the first headers */
 		cuts[nc++] = 100;
-		cuts[nc++] = 0;             /* empty file */
+		cuts[nc++] = 0; /* empty file */
 		if (fmt == AIS_SHARD_TAR) {
 			/* exactly at an entry boundary, trailer gone */
 			cuts[nc++] = size - AIS_SHARD_TAR_TRAILER;
@@ -767,7 +772,8 @@ test_truncated(void **state)
 		/* (a zip read by its central directory fails before any) */
 		assert_non_null(strstr(msg,
 		    fmt == AIS_SHARD_ZIP ? "central directory" : "entry #"));
-		print_message("%s truncated: %s\n", ais_shard_fmt_ext(fmt), msg);
+		print_message(
+		    "%s truncated: %s\n", ais_shard_fmt_ext(fmt), msg);
 	}
 }
 
@@ -793,14 +799,14 @@ test_garbage(void **state)
 		assert_non_null(fp);
 		assert_int_equal(fwrite(junk, 1, 200000, fp), 200000);
 		fclose(fp);
-		assert_int_equal(read_all(path, fmt, msg, sizeof(msg)),
-		    AIS_EPROTO);
+		assert_int_equal(
+		    read_all(path, fmt, msg, sizeof(msg)), AIS_EPROTO);
 		assert_non_null(strstr(msg, path));
 		/* a text file */
 		assert_int_equal(
 		    run("echo 'not an archive at all' > '%s'", path), 0);
-		assert_int_equal(read_all_data(path, fmt, msg, sizeof(msg)),
-		    AIS_EPROTO);
+		assert_int_equal(
+		    read_all_data(path, fmt, msg, sizeof(msg)), AIS_EPROTO);
 		assert_non_null(strstr(msg, path));
 	}
 	/* a zip named .tar is not a tar */
@@ -808,14 +814,14 @@ test_garbage(void **state)
 	add_file(fx, "x.jpg", 10);
 	path_in(fx, path, sizeof(path), "really-zip.tar");
 	write_shard(fx, path, AIS_SHARD_ZIP);
-	assert_int_equal(read_all(path, AIS_SHARD_TAR, msg, sizeof(msg)),
-	    AIS_EPROTO);
+	assert_int_equal(
+	    read_all(path, AIS_SHARD_TAR, msg, sizeof(msg)), AIS_EPROTO);
 	assert_non_null(strstr(msg, "really-zip.tar"));
 	/* a missing file */
 	ais_shard_reader *r = (ais_shard_reader *) 1;
 	path_in(fx, path, sizeof(path), "nope.tar");
-	assert_int_equal(ais_shard_reader_open_path(&r, path, AIS_SHARD_TAR),
-	    AIS_ENOENT);
+	assert_int_equal(
+	    ais_shard_reader_open_path(&r, path, AIS_SHARD_TAR), AIS_ENOENT);
 	assert_null(r);
 	free(junk);
 }
@@ -829,7 +835,8 @@ test_gnu_tar_reads(void **state)
 	char src[256], shard[256], p[700];
 	static const char *styles[] = { "gnu", "pax", "ustar" };
 
-	/* scripts/install-deps.sh installs GNU tar: its absence is a failure */
+	/* scripts/install-deps.sh installs GNU tar: its absence is a failure
+	 */
 	assert_true(have_cmd("tar"));
 	fx->nfiles = 0;
 	add_file(fx, "data/s0.cls", 5);
@@ -839,7 +846,8 @@ test_gnu_tar_reads(void **state)
 	char longname[300] = "data/";
 
 	memset(longname + 5, 'L', 140);
-	memcpy(longname + 145, ".jpg", 5); /* 149 bytes, 144 in the last part */
+	memcpy(
+	    longname + 145, ".jpg", 5); /* 149 bytes, 144 in the last part */
 	add_file(fx, longname, 3000);
 	path_in(fx, src, sizeof(src), "src");
 	assert_int_equal(run("mkdir -p '%s/data/sub'", src), 0);
@@ -847,8 +855,7 @@ test_gnu_tar_reads(void **state)
 		snprintf(p, sizeof(p), "%s/%s", src, fx->files[i].name);
 		write_plain(&fx->files[i], p);
 	}
-	assert_int_equal(
-	    run("ln -s s0.jpg '%s/data/zz-link.jpg'", src), 0);
+	assert_int_equal(run("ln -s s0.jpg '%s/data/zz-link.jpg'", src), 0);
 
 	for (size_t s = 0; s < ARRLEN(styles); s++) {
 		bool ustar = strcmp(styles[s], "ustar") == 0;
@@ -861,8 +868,8 @@ test_gnu_tar_reads(void **state)
 		      "data/s1.jpg data/L* data/zz-link.jpg";
 		size_t saved = fx->nfiles;
 
-		snprintf(shard, sizeof(shard), "%s/gnu-%s.tar", fx->dir,
-		    styles[s]);
+		snprintf(
+		    shard, sizeof(shard), "%s/gnu-%s.tar", fx->dir, styles[s]);
 		assert_int_equal(run("cd '%s' && tar --format=%s -cf '%s' %s",
 		                     src, styles[s], shard, names),
 		    0);
@@ -872,8 +879,8 @@ test_gnu_tar_reads(void **state)
 		fx->nfiles = saved;
 		if (s == 0) {
 			snprintf(shard, sizeof(shard), "%s/gnu.tgz", fx->dir);
-			assert_int_equal(run("cd '%s' && tar -czf '%s' %s", src,
-			                     shard, names),
+			assert_int_equal(run("cd '%s' && tar -czf '%s' %s",
+			                     src, shard, names),
 			    0);
 			read_and_check(fx, shard, AIS_SHARD_TGZ);
 			/* lz4, zip, unzip: scripts/install-deps.sh */
@@ -916,12 +923,14 @@ test_cli_reads_ours(void **state)
 	fixture *fx = *state;
 	char shard[256], out[256], exp[256], p[1024], q[1024];
 
-	assert_true(have_cmd("tar")); /* installed by scripts/install-deps.sh */
+	assert_true(
+	    have_cmd("tar")); /* installed by scripts/install-deps.sh */
 	make_dataset(fx);
-	add_file(fx, "long/"
-	             "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-	             "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-	             ".jpg",
+	add_file(fx,
+	    "long/"
+	    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+	    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+	    ".jpg",
 	    4000);
 	path_in(fx, exp, sizeof(exp), "expected");
 	for (size_t i = 0; i < fx->nfiles; i++) {
@@ -953,11 +962,11 @@ test_cli_reads_ours(void **state)
 			    run("tar -tvf '%s' >/dev/null", shard), 0);
 			/* one file straight to stdout */
 			snprintf(p, sizeof(p), "%s/one", fx->dir);
-			assert_int_equal(run("tar -xOf '%s' '%s' > '%s'", shard,
-			                     fx->files[12].name, p),
+			assert_int_equal(run("tar -xOf '%s' '%s' > '%s'",
+			                     shard, fx->files[12].name, p),
 			    0);
-			snprintf(q, sizeof(q), "%s/%s", exp,
-			    fx->files[12].name);
+			snprintf(
+			    q, sizeof(q), "%s/%s", exp, fx->files[12].name);
 			assert_true(files_equal(p, q));
 			break;
 		case AIS_SHARD_TGZ:
@@ -965,19 +974,19 @@ test_cli_reads_ours(void **state)
 			break;
 		case AIS_SHARD_TLZ4:
 			assert_true(have_cmd("lz4")); /* install-deps.sh */
-			xrc = run("lz4 -q -dc '%s' | tar -xf - -C '%s'", shard,
-			    out);
+			xrc = run(
+			    "lz4 -q -dc '%s' | tar -xf - -C '%s'", shard, out);
 			break;
 		case AIS_SHARD_ZIP:
 			assert_true(have_cmd("unzip")); /* install-deps.sh */
 			assert_int_equal(
 			    run("unzip -l '%s' >/dev/null", shard), 0);
 			snprintf(p, sizeof(p), "%s/one", fx->dir);
-			assert_int_equal(run("unzip -p '%s' '%s' > '%s'", shard,
-			                     fx->files[12].name, p),
+			assert_int_equal(run("unzip -p '%s' '%s' > '%s'",
+			                     shard, fx->files[12].name, p),
 			    0);
-			snprintf(q, sizeof(q), "%s/%s", exp,
-			    fx->files[12].name);
+			snprintf(
+			    q, sizeof(q), "%s/%s", exp, fx->files[12].name);
 			assert_true(files_equal(p, q));
 			xrc = run("unzip -q '%s' -d '%s'", shard, out);
 			break;
@@ -1008,11 +1017,11 @@ test_pipe_input(void **state)
 	snprintf(cmd, sizeof(cmd), "cat '%s'", path);
 	pp = popen(cmd, "r");
 	assert_non_null(pp);
-	assert_int_equal(ais_shard_reader_open_fd(&r, fileno(pp), "pipe.tar",
-	                     AIS_SHARD_TAR),
+	assert_int_equal(ais_shard_reader_open_fd(
+	                     &r, fileno(pp), "pipe.tar", AIS_SHARD_TAR),
 	    AIS_OK);
-	while (ais_shard_reader_next(r, check_sink, c, &rec) == AIS_OK &&
-	    rec != NULL) {
+	while (ais_shard_reader_next(r, check_sink, c, &rec) == AIS_OK
+	    && rec != NULL) {
 		nrec++;
 	}
 	assert_string_equal(ais_shard_reader_error(r), "");
@@ -1089,8 +1098,8 @@ test_writer_ranges_and_misuse(void **state)
 		    AIS_OK);
 		assert_int_equal(
 		    ais_shard_writer_open_path(&w, out, fmt), AIS_OK);
-		while (ais_shard_reader_next(r, NULL, NULL, &rec) == AIS_OK &&
-		    rec != NULL) {
+		while (ais_shard_reader_next(r, NULL, NULL, &rec) == AIS_OK
+		    && rec != NULL) {
 			for (size_t k = 0; k < rec->nfiles; k++) {
 				const ais_shard_file *f = &rec->files[k];
 
@@ -1112,15 +1121,16 @@ test_writer_ranges_and_misuse(void **state)
 	assert_int_equal(
 	    ais_shard_writer_open_path(&w, out, AIS_SHARD_TAR), AIS_OK);
 	assert_int_equal(ais_shard_writer_begin(w, "a.jpg", 10, 0), AIS_OK);
-	assert_int_equal(ais_shard_writer_write(w, "0123456789x", 11),
-	    AIS_EINVAL);
+	assert_int_equal(
+	    ais_shard_writer_write(w, "0123456789x", 11), AIS_EINVAL);
 	assert_non_null(strstr(ais_shard_writer_error(w), "a.jpg"));
 	assert_non_null(strstr(ais_shard_writer_error(w), "misuse.tar"));
 	ais_shard_writer_free(w); /* abandoned, no trailer */
 	{
 		char msg[AIS_SHARD_ERRLEN];
 
-		assert_int_equal(read_all(out, AIS_SHARD_TAR, msg, sizeof(msg)),
+		assert_int_equal(
+		    read_all(out, AIS_SHARD_TAR, msg, sizeof(msg)),
 		    AIS_EPROTO);
 	}
 
@@ -1134,20 +1144,20 @@ test_writer_ranges_and_misuse(void **state)
 
 	assert_int_equal(
 	    ais_shard_writer_open_path(&w, out, AIS_SHARD_TAR), AIS_OK);
-	assert_int_equal(ais_shard_writer_add_mem(w, "", 0, "x", 1),
-	    AIS_EINVAL);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "", 0, "x", 1), AIS_EINVAL);
 	ais_shard_writer_free(w);
 	assert_int_equal(
 	    ais_shard_writer_open_path(&w, out, AIS_SHARD_TAR), AIS_OK);
-	assert_int_equal(ais_shard_writer_add_mem(w, "dir/", 0, "x", 1),
-	    AIS_EINVAL);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "dir/", 0, "x", 1), AIS_EINVAL);
 	ais_shard_writer_free(w);
 
 	/* a range past the input's end */
 	assert_int_equal(
 	    ais_shard_writer_open_path(&w, out, AIS_SHARD_TAR), AIS_OK);
-	assert_int_equal(ais_shard_writer_add_range(w, "short.bin", 0, fd,
-	                     file_size(in) - 100, 1000),
+	assert_int_equal(ais_shard_writer_add_range(
+	                     w, "short.bin", 0, fd, file_size(in) - 100, 1000),
 	    AIS_EIO);
 	assert_non_null(strstr(ais_shard_writer_error(w), "short.bin"));
 	ais_shard_writer_free(w);
@@ -1157,10 +1167,436 @@ test_writer_ranges_and_misuse(void **state)
 	assert_int_equal(
 	    ais_shard_writer_open_path(&w, out, AIS_SHARD_TAR), AIS_OK);
 	assert_int_equal(ais_shard_writer_close(w, NULL), AIS_OK);
-	assert_int_equal(ais_shard_writer_add_mem(w, "late.bin", 0, "x", 1),
-	    AIS_ECLOSED);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "late.bin", 0, "x", 1), AIS_ECLOSED);
 	ais_shard_writer_free(w);
 	assert_int_equal(file_size(out), AIS_SHARD_TAR_TRAILER);
+}
+
+/* ---- output path: tap, coalescing, errors ------------------------------ */
+
+/* Growing byte buffer: what the tap saw, or a reference archive. */
+typedef struct bytes {
+	unsigned char *p;
+	size_t len, cap;
+	size_t calls; /* tap calls */
+} bytes;
+
+static void
+bytes_add(bytes *b, const void *buf, size_t len)
+{
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 64 * 1024;
+
+		while (cap < b->len + len) {
+			cap *= 2;
+		}
+		b->p = realloc(b->p, cap);
+		assert_non_null(b->p);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, buf, len);
+	b->len += len;
+}
+
+static void
+tap_collect(void *arg, const void *buf, size_t len)
+{
+	bytes *b = arg;
+
+	assert_true(len > 0);
+	assert_non_null(buf);
+	bytes_add(b, buf, len);
+	b->calls++;
+}
+
+static void
+read_file(const char *path, bytes *b)
+{
+	unsigned char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		bytes_add(b, buf, (size_t) n);
+	}
+	assert_int_equal(n, 0);
+	close(fd);
+}
+
+/* 64-bit FNV-1a, enough to compare streams. */
+static uint64_t
+fnv(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Chunk sizes for piecewise writes: around the writer's thresholds (the
+ * 64 KiB direct-write size, the 256 KiB buffer) and tiny ones. */
+static const size_t tap_chunks[]
+    = { 1, 511, 65536, 65535, 300000, 7, 1024 * 1024, 4096, 262144, 262145 };
+
+/* One big file in many odd chunks, files at the thresholds, and many
+ * small ones (headers and data that coalesce). */
+static void
+make_tap_dataset(fixture *fx)
+{
+	static const uint64_t edge[]
+	    = { 65535, 65536, 65537, 262143, 262144, 262145 };
+	char nm[64];
+
+	fx->nfiles = 0;
+	add_file(fx, "big/b0000.bin", 3 * MIB + 333);
+	for (size_t i = 0; i < ARRLEN(edge); i++) {
+		snprintf(nm, sizeof(nm), "edge/e%04zu.bin", i);
+		add_file(fx, nm, edge[i]);
+	}
+	for (size_t i = 0; i < 180; i++) {
+		snprintf(nm, sizeof(nm), "small/s%04zu.%s", i / 2,
+		    i % 2 ? "cls" : "jpg");
+		add_file(fx, nm, (i * 977) % 5000);
+	}
+	add_file(fx, "z/last.jpg", 2 * MIB + 5);
+}
+
+/* Writes fx through a writer on fd, or for ref (w == NULL) through a bare
+ * libarchive handle a: files <= 4 KiB from memory in one go, the rest in
+ * tap_chunks pieces, so both see the same calls. */
+static void
+feed_files(const fixture *fx, ais_shard_writer *w, struct archive *a)
+{
+	unsigned char *buf = malloc(1024 * 1024 + 1);
+	struct archive_entry *e = archive_entry_new();
+	size_t ci = 0;
+
+	assert_true(buf != NULL && e != NULL);
+	for (size_t i = 0; i < fx->nfiles; i++) {
+		const tfile *t = &fx->files[i];
+
+		if (w != NULL && t->size <= 4096) {
+			gen_fill(t->seed, 0, buf, (size_t) t->size);
+			assert_int_equal(ais_shard_writer_add_mem(w, t->name,
+			                     0, buf, (size_t) t->size),
+			    AIS_OK);
+			continue;
+		}
+		if (w != NULL) {
+			assert_int_equal(
+			    ais_shard_writer_begin(w, t->name, t->size, 0),
+			    AIS_OK);
+		} else {
+			/* as shard_wr_entry() sets it up */
+			archive_entry_clear(e);
+			archive_entry_set_pathname(e, t->name);
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, 0644);
+			archive_entry_set_size(e, (la_int64_t) t->size);
+			archive_entry_set_mtime(e, 0, 0);
+			archive_entry_set_uid(e, 0);
+			archive_entry_set_gid(e, 0);
+			assert_true(
+			    archive_write_header(a, e) >= ARCHIVE_WARN);
+		}
+		for (uint64_t off = 0; off < t->size;) {
+			size_t c = tap_chunks[ci++ % ARRLEN(tap_chunks)];
+			size_t n
+			    = t->size - off < c ? (size_t) (t->size - off) : c;
+
+			gen_fill(t->seed, off, buf, n);
+			if (w != NULL) {
+				assert_int_equal(
+				    ais_shard_writer_write(w, buf, n), AIS_OK);
+			} else {
+				assert_int_equal(archive_write_data(a, buf, n),
+				    (ssize_t) n);
+			}
+			off += n;
+		}
+		if (w != NULL) {
+			assert_int_equal(ais_shard_writer_end(w), AIS_OK);
+		} else {
+			assert_int_equal(
+			    archive_write_finish_entry(a), ARCHIVE_OK);
+		}
+	}
+	archive_entry_free(e);
+	free(buf);
+}
+
+static la_ssize_t
+ref_write(struct archive *a, void *arg, const void *buf, size_t len)
+{
+	(void) a;
+	bytes_add(arg, buf, len);
+	return (la_ssize_t) len;
+}
+
+/* The same shard from libarchive alone, configured as the writer was
+ * before coalescing (blocked: 10 KiB blocks, last block unpadded) or
+ * unblocked. */
+static void
+ref_shard(const fixture *fx, ais_shard_fmt fmt, bool blocked, bytes *out)
+{
+	struct archive *a = archive_write_new();
+	int rc;
+
+	assert_non_null(a);
+	rc = archive_write_set_format_pax_restricted(a);
+	switch (fmt) {
+	case AIS_SHARD_TAR:
+		break;
+	case AIS_SHARD_TGZ:
+		assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+		assert_int_equal(archive_write_set_filter_option(
+		                     a, "gzip", "timestamp", NULL),
+		    ARCHIVE_OK);
+		break;
+	case AIS_SHARD_TLZ4:
+		assert_int_equal(archive_write_add_filter_lz4(a), ARCHIVE_OK);
+		assert_int_equal(archive_write_set_filter_option(
+		                     a, "lz4", "block-size", "5"),
+		    ARCHIVE_OK);
+		break;
+	case AIS_SHARD_ZIP:
+		rc = archive_write_set_format_zip(a);
+		break;
+	default:
+		fail();
+	}
+	assert_int_equal(rc, ARCHIVE_OK);
+	if (!blocked) {
+		assert_int_equal(
+		    archive_write_set_bytes_per_block(a, 0), ARCHIVE_OK);
+	}
+	assert_int_equal(
+	    archive_write_set_bytes_in_last_block(a, 1), ARCHIVE_OK);
+	assert_int_equal(
+	    archive_write_open(a, out, NULL, ref_write, NULL), ARCHIVE_OK);
+	feed_files(fx, NULL, a);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+}
+
+/* The tap sees exactly the file, in order; the coalesced output equals
+ * libarchive's own (blocked, as before, and unblocked) byte for byte;
+ * the reader and GNU tar read it. */
+static void
+test_writer_tap(void **state)
+{
+	fixture *fx = *state;
+	char path[256];
+
+	make_tap_dataset(fx);
+	for (size_t i = 0; i < ARRLEN(all_fmts); i++) {
+		ais_shard_fmt fmt = all_fmts[i];
+		ais_shard_writer *w = NULL;
+		bytes seen = { 0 }, file = { 0 }, ref = { 0 }, ref0 = { 0 };
+		uint64_t n = 0;
+
+		if (!ais_shard_fmt_supported(fmt)) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/tap%s", fx->dir,
+		    ais_shard_fmt_ext(fmt));
+		assert_int_equal(
+		    ais_shard_writer_open_path(&w, path, fmt), AIS_OK);
+		assert_int_equal(
+		    ais_shard_writer_set_tap(w, tap_collect, &seen), AIS_OK);
+		feed_files(fx, w, NULL);
+		assert_int_equal(ais_shard_writer_close(w, &n), AIS_OK);
+		ais_shard_writer_free(w);
+
+		read_file(path, &file);
+		assert_int_equal(n, file.len);
+		assert_int_equal(seen.len, file.len);
+		assert_true(fnv(seen.p, seen.len) == fnv(file.p, file.len));
+		assert_memory_equal(seen.p, file.p, file.len);
+
+		ref_shard(fx, fmt, true, &ref);
+		ref_shard(fx, fmt, false, &ref0);
+		assert_int_equal(ref.len, file.len);
+		assert_memory_equal(ref.p, file.p, file.len);
+		assert_int_equal(ref0.len, file.len);
+		assert_memory_equal(ref0.p, file.p, file.len);
+		print_message("%s: %zu bytes in %zu tap calls\n",
+		    ais_shard_fmt_ext(fmt), seen.len, seen.calls);
+
+		read_and_check(fx, path, fmt);
+		if (fmt == AIS_SHARD_TAR) {
+			char list[256];
+
+			/* small headers and files were coalesced */
+			assert_true(seen.calls < fx->nfiles);
+			check_tar_offsets(fx, path);
+			assert_true(have_cmd("tar")); /* install-deps.sh */
+			path_in(fx, list, sizeof(list), "tap.list");
+			assert_int_equal(
+			    run("tar -tf '%s' > '%s'", path, list), 0);
+			for (size_t k = 0; k < fx->nfiles; k++) {
+				assert_int_equal(run("grep -qxF '%s' '%s'",
+				                     fx->files[k].name, list),
+				    0);
+			}
+			assert_int_equal(run("test $(wc -l < '%s') -eq %zu",
+			                     list, fx->nfiles),
+			    0);
+		}
+		free(seen.p);
+		free(file.p);
+		free(ref.p);
+		free(ref0.p);
+	}
+}
+
+/* A tap on a pipe (non-seekable fd, writev blocking on a full pipe); a
+ * tap set too late is refused; an abandoned writer flushes nothing. */
+static void
+test_writer_tap_pipe_and_misuse(void **state)
+{
+	fixture *fx = *state;
+	char path[256], cmd[300];
+	ais_shard_writer *w = NULL;
+	bytes seen = { 0 }, file = { 0 };
+	unsigned char *buf = malloc(300000);
+	uint64_t n = 0;
+	FILE *pp;
+
+	assert_non_null(buf);
+	make_tap_dataset(fx);
+	path_in(fx, path, sizeof(path), "pipe-out.tar");
+	snprintf(cmd, sizeof(cmd), "cat > '%s'", path);
+	pp = popen(cmd, "w");
+	assert_non_null(pp);
+	assert_int_equal(ais_shard_writer_open_fd(
+	                     &w, fileno(pp), "pipe-out.tar", AIS_SHARD_TAR),
+	    AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_set_tap(w, tap_collect, &seen), AIS_OK);
+	feed_files(fx, w, NULL);
+	assert_int_equal(ais_shard_writer_close(w, &n), AIS_OK);
+	ais_shard_writer_free(w);
+	assert_int_equal(pclose(pp), 0);
+	read_file(path, &file);
+	assert_int_equal(n, file.len);
+	assert_int_equal(seen.len, file.len);
+	assert_memory_equal(seen.p, file.p, file.len);
+	read_and_check(fx, path, AIS_SHARD_TAR);
+	free(seen.p);
+	free(file.p);
+	memset(&seen, 0, sizeof(seen));
+
+	/* too late: bytes already in the file */
+	path_in(fx, path, sizeof(path), "late.tar");
+	assert_int_equal(
+	    ais_shard_writer_open_path(&w, path, AIS_SHARD_TAR), AIS_OK);
+	gen_fill(1, 0, buf, 300000);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "a.bin", 0, buf, 300000), AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_set_tap(w, tap_collect, &seen), AIS_EINVAL);
+	assert_non_null(strstr(ais_shard_writer_error(w), "tap"));
+	ais_shard_writer_free(w);
+	assert_int_equal(seen.calls, 0);
+
+	/* still buffered is not too late; abandoning drops the buffer
+	 * and the tap sees nothing */
+	assert_int_equal(
+	    ais_shard_writer_open_path(&w, path, AIS_SHARD_TAR), AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "a.bin", 0, buf, 100), AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_set_tap(w, tap_collect, &seen), AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "b.bin", 0, buf, 100), AIS_OK);
+	ais_shard_writer_free(w);
+	assert_int_equal(seen.calls, 0);
+	assert_int_equal(file_size(path), 0);
+
+	/* set before the first file but cleared again: no calls */
+	assert_int_equal(
+	    ais_shard_writer_open_path(&w, path, AIS_SHARD_TAR), AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_set_tap(w, tap_collect, &seen), AIS_OK);
+	assert_int_equal(ais_shard_writer_set_tap(w, NULL, NULL), AIS_OK);
+	assert_int_equal(
+	    ais_shard_writer_add_mem(w, "a.bin", 0, buf, 100), AIS_OK);
+	assert_int_equal(ais_shard_writer_close(w, &n), AIS_OK);
+	ais_shard_writer_free(w);
+	assert_int_equal(seen.calls, 0);
+	assert_int_equal(n, 512 + 512 + AIS_SHARD_TAR_TRAILER);
+	assert_int_equal(file_size(path), n);
+	free(buf);
+}
+
+/* Write errors: a large write fails at once; a small shard that sits
+ * in the output buffer fails at close, with a message; a writer
+ * abandoned mid-file (e.g. a dSort abort) frees everything, including a
+ * zip entry's deflate stream. Nothing leaks either way. */
+static void
+test_writer_write_errors(void **state)
+{
+	fixture *fx = *state;
+	char path[256];
+	ais_shard_writer *w = NULL;
+	unsigned char *buf = calloc(1, 200000);
+	uint64_t n = 0;
+	int fd;
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < ARRLEN(all_fmts); i++) {
+		if (!ais_shard_fmt_supported(all_fmts[i])) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/abandoned%s", fx->dir,
+		    ais_shard_fmt_ext(all_fmts[i]));
+		assert_int_equal(
+		    ais_shard_writer_open_path(&w, path, all_fmts[i]), AIS_OK);
+		gen_fill(3, 0, buf, 200000);
+		assert_int_equal(
+		    ais_shard_writer_begin(w, "c.bin", MIB, 0), AIS_OK);
+		assert_int_equal(
+		    ais_shard_writer_write(w, buf, 200000), AIS_OK);
+		ais_shard_writer_free(w);
+	}
+	fd = open("/dev/full", O_WRONLY);
+	assert_true(fd >= 0);
+
+	for (size_t i = 0; i < ARRLEN(all_fmts); i++) {
+		ais_shard_fmt fmt = all_fmts[i];
+		ais_err rc;
+
+		if (!ais_shard_fmt_supported(fmt)) {
+			continue;
+		}
+		/* small: everything is buffered until close */
+		assert_int_equal(
+		    ais_shard_writer_open_fd(&w, fd, "full", fmt), AIS_OK);
+		assert_int_equal(
+		    ais_shard_writer_add_mem(w, "a.cls", 0, "abc", 3), AIS_OK);
+		assert_int_equal(ais_shard_writer_close(w, &n), AIS_ENOSPC);
+		assert_non_null(strstr(ais_shard_writer_error(w), "full"));
+		ais_shard_writer_free(w);
+
+		/* large: fails while adding (compressed formats may buffer
+		 * more, then it is the close) */
+		assert_int_equal(
+		    ais_shard_writer_open_fd(&w, fd, "full", fmt), AIS_OK);
+		gen_fill(7, 0, buf, 200000);
+		rc = ais_shard_writer_add_mem(w, "b.bin", 0, buf, 200000);
+		if (rc == AIS_OK) {
+			rc = ais_shard_writer_close(w, &n);
+		}
+		assert_int_equal(rc, AIS_ENOSPC);
+		ais_shard_writer_free(w);
+	}
+	close(fd);
+	free(buf);
 }
 
 int
@@ -1169,7 +1605,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_key),
 		cmocka_unit_test(test_fmt),
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_empty_shard, setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1178,7 +1615,8 @@ main(void)
 		    test_long_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dup_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_gnu_tar_reads, setup, teardown),
@@ -1190,6 +1628,12 @@ main(void)
 		    test_sink_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_writer_ranges_and_misuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_writer_tap, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_writer_tap_pipe_and_misuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_writer_write_errors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
