@@ -8,7 +8,7 @@
 # in NSHARDS (default 1000) tar shards, records spread over the shards in
 # random order. One dSort job (alphanumeric) reshards them into OUT_SIZE
 # (default 256MiB) output shards; the time from POST /v1/sort to every
-# target reporting shard creation finished (status polled every 0.3 s)
+# target reporting shard creation finished (status polled every 0.05 s)
 # gives MiB/s of input. Baselines on the same disk and bytes:
 #   (a) `cp -r` of the input shard files (hard-linked into one tree);
 #   (b) one process: extract every input shard with GNU tar into one
@@ -22,7 +22,9 @@
 #   bench/dsort.sh                 # ~2 GiB, 100k records, 1000 shards
 #   TOTAL_MIB=256 bench/dsort.sh   # quick look
 #   PERF_OUT=/tmp/p.data bench/dsort.sh   # perf record -a -g of the job only
+#       (PERF_FREQ=299 PERF_CG="--call-graph dwarf,16384" for deep stacks)
 #   DSORT_DUMP=1 bench/dsort.sh    # final JobInfo (per-phase times) to stderr
+#   BENCH_LOGS=/tmp/bl bench/dsort.sh      # keep the nodes' logs there
 # Not part of `make test`.
 set -euo pipefail
 
@@ -45,11 +47,12 @@ cleanup() {
 	while read -r pid; do
 		is_aisnode "$pid" && kill -KILL "$pid" 2>/dev/null
 	done <"$AIS_TMP/pids"
+	[ -n "${BENCH_LOGS:-}" ] && { mkdir -p "$BENCH_LOGS"; for d in "$AIS_TMP"/*/log; do cp -r "$d" "$BENCH_LOGS/$(basename "$(dirname "$d")")"; done; }
 	rm -rf "$AIS_TMP"
 }
 trap cleanup EXIT
 
-export DSORT_KIB="$REC_KIB,$REC_KIB"
+export DSORT_KIB="$REC_KIB,$REC_KIB" DSORT_POLL=0.05
 DC=("$PY" "$ROOT/tests/cluster/dsort_client.py")
 NREC=$((TOTAL_MIB * 1024 / REC_KIB / NSHARDS))
 [ "$NREC" -ge 1 ] || fail "TOTAL_MIB too small for $NSHARDS shards of $REC_KIB KiB records"
@@ -75,7 +78,7 @@ inbytes=$(stat -c %s "${shards[@]}" | awk '{s += $1} END {printf "%d\n", s}')
 spec=$(printf '{"input_bck":{"name":"in","provider":"ais"},"input_format":{"template":"in-{0000..%04d}"},"input_extension":".tar","output_bck":{"name":"out","provider":"ais"},"output_format":"out-{00000..99999}","output_extension":".tar","output_shard_size":"%s","algorithm":{"kind":"alphanumeric"},"description":"bench"}' \
     $((NSHARDS - 1)) "$OUT_SIZE")
 sync
-if [ -n "${PERF_OUT:-}" ]; then perf record -F 999 -a -g -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; sleep 1; fi
+if [ -n "${PERF_OUT:-}" ]; then perf record -F ${PERF_FREQ:-999} -a ${PERF_CG:--g} -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; sleep 1; fi
 t0=$(now)
 out=$("${DC[@]}" start "$P" "$spec") || fail "start: $out"
 id=${out#OK }

@@ -664,7 +664,12 @@ dsort_on_plan(void *state, act_ctx *ctx, const act_msg *msg)
 	}
 	j->plan = p;
 	j->state = DSORT_JS_CREATE;
-	conc = j->spec.create_conc > 0 ? (int) j->spec.create_conc : 3;
+	/* Default: up to DSORT_CREATE_CONC shards at once. Fewer leaves the
+	 * CPUs idle at the tail (targets get unequal shard counts by HRW,
+	 * and the cores are shared by all of them); each creator holds at
+	 * most DSORT_PIPE_AHEAD windows of fetched records. */
+	conc = j->spec.create_conc > 0 ? (int) j->spec.create_conc
+	                               : DSORT_CREATE_CONC;
 	if (conc > 16) {
 		conc = 16;
 	}

@@ -138,6 +138,7 @@ typedef struct dsort_fetch_rec {
 #define DSORT_PIPE_BATCH_RECS 4096       /* records per RECS_REQ */
 #define DSORT_PIPE_WINDOW     (8u << 20) /* bytes of records per window */
 #define DSORT_PIPE_AHEAD      2          /* windows in flight */
+#define DSORT_CREATE_CONC     8 /* creators per target, unless the spec says */
 
 /* job.c */
 dsort_shared *dsort_shared_of(ais_node *n);

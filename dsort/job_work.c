@@ -876,17 +876,17 @@ dsort_seq_find(const dsort_seq_ix *v, size_t n, uint64_t seq)
 	return lo < n && v[lo].seq == seq ? &v[lo] : NULL;
 }
 
-/* Packs and sends target t's part of the plan. */
+/* Packs target t's part of the plan into *outp (malloc'd), *np bytes. */
 static ais_err
-dsort_send_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
-    const dsort_rec *recs, const dsort_coord_ix *ixs, char *eb, size_t elen)
+dsort_pack_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
+    const dsort_rec *recs, const dsort_coord_ix *ixs, uint8_t **outp,
+    size_t *np, char *eb, size_t elen)
 {
 	Ais__DsortPlan p = AIS__DSORT_PLAN__INIT;
 	Ais__DsortPlanShard *shs = NULL, **shp = NULL;
 	Ais__DsortPlanRec *prs = NULL, **prp = NULL;
 	size_t nsh = 0, nrec = 0, ri = 0, si = 0;
 	uint8_t *out = NULL;
-	act_reply_buf rep;
 	ais_err err = AIS_OK;
 
 	for (size_t k = 0; k < plan->n; k++) {
@@ -949,11 +949,9 @@ dsort_send_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
 			goto out;
 		}
 		ais__dsort_plan__pack(&p, out);
-		err = dsort_call(j, dsort_url_of(j, t->id), AIS_ACTOR_DSORT,
-		    AIS_MSG_DSORT_PLAN, out, n, true, &rep, eb, elen);
-		if (err == AIS_OK) {
-			act_reply_buf_fini(&rep);
-		}
+		*outp = out;
+		*np = n;
+		out = NULL;
 	}
 out:
 	if (err == AIS_ENOMEM && eb[0] == '\0') {
@@ -967,6 +965,57 @@ out:
 	return err;
 }
 
+/* Sends every eligible target its packed plan at once (a big plan takes a
+ * while to unpack: one target's must not wait for another's); a target
+ * that does not know the job yet is retried as dsort_call does. */
+static ais_err
+dsort_send_plans(
+    dsort_job *j, uint8_t **outs, const size_t *lens, char *eb, size_t elen)
+{
+	size_t nt = j->smap->ntargets;
+	act_call_h **hs = calloc(nt + 1, sizeof(*hs));
+	ais_err err = AIS_OK;
+
+	if (hs == NULL) {
+		return AIS_ENOMEM;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		if (outs[i] == NULL) {
+			continue;
+		}
+		(void) act_call_start(j->node->rt,
+		    dsort_url_of(j, j->smap->targets[i].id), AIS_ACTOR_DSORT,
+		    AIS_MSG_DSORT_PLAN, outs[i], lens[i], DSORT_CALL_MS,
+		    &hs[i]);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		act_reply_buf rep;
+		ais_err e;
+
+		if (outs[i] == NULL) {
+			continue;
+		}
+		e = hs[i] != NULL ? act_call_finish(hs[i], &rep) : AIS_ECLOSED;
+		if (e == AIS_OK) {
+			e = rep.status;
+			act_reply_buf_fini(&rep);
+		}
+		if (e != AIS_OK && err == AIS_OK) {
+			/* once more, with dsort_call's retries and message */
+			e = dsort_call(j,
+			    dsort_url_of(j, j->smap->targets[i].id),
+			    AIS_ACTOR_DSORT, AIS_MSG_DSORT_PLAN, outs[i],
+			    lens[i], true, &rep, eb, elen);
+			if (e == AIS_OK) {
+				act_reply_buf_fini(&rep);
+			}
+			err = e;
+		}
+	}
+	free(hs);
+	return err;
+}
+
 void *
 dsort_job_plan_main(void *arg)
 {
@@ -974,6 +1023,8 @@ dsort_job_plan_main(void *arg)
 	dsort_rec *recs = NULL;
 	dsort_coord_ix *ixs = NULL;
 	dsort_plan plan = { 0 };
+	uint8_t **outs = NULL; /* packed plan per target (by Smap index) */
+	size_t *lens = NULL;
 	char eb[DSORT_ERRLEN] = "";
 	size_t total = 0, at = 0;
 	int64_t max;
@@ -1027,17 +1078,25 @@ dsort_job_plan_main(void *arg)
 	}
 	AIS_LOGI("AIS-DSORT-PLAN", "dsort %s: %zu records -> %zu shards",
 	    j->id, total, plan.n);
+	outs = calloc(j->smap->ntargets + 1, sizeof(*outs));
+	lens = calloc(j->smap->ntargets + 1, sizeof(*lens));
+	if (outs == NULL || lens == NULL) {
+		err = AIS_ENOMEM;
+		goto fail;
+	}
 	for (size_t i = 0; i < j->smap->ntargets && err == AIS_OK; i++) {
 		const ais_snode *t = &j->smap->targets[i];
 
-		if (!dsort_target_eligible(t)) {
-			continue;
+		if (dsort_target_eligible(t)) {
+			err = dsort_pack_plan(j, t, &plan, recs, ixs, &outs[i],
+			    &lens[i], eb, sizeof(eb));
 		}
-		if (atomic_load(&j->abort)) {
-			err = AIS_ESTOPPED;
-			break;
-		}
-		err = dsort_send_plan(j, t, &plan, recs, ixs, eb, sizeof(eb));
+	}
+	if (err == AIS_OK && atomic_load(&j->abort)) {
+		err = AIS_ESTOPPED;
+	}
+	if (err == AIS_OK) {
+		err = dsort_send_plans(j, outs, lens, eb, sizeof(eb));
 	}
 	if (err != AIS_OK) {
 		goto fail;
@@ -1053,6 +1112,11 @@ fail:
 		dsort_coord_send_fail(j, eb);
 	}
 out:
+	for (size_t i = 0; outs != NULL && i < j->smap->ntargets; i++) {
+		free(outs[i]);
+	}
+	free(outs);
+	free(lens);
 	dsort_plan_fini(&plan);
 	if (recs != NULL) {
 		dsort_recs_free(recs, at);

@@ -2,7 +2,15 @@
  * Shard reader: walks a tar/tgz/zip/tar.lz4 shard with libarchive and hands
  * out WebDataset records (shard.h), streaming each file's data to a caller's
  * sink in libarchive's own blocks, so memory stays bounded by libarchive's
- * buffers plus our 128 KiB read buffer whatever the shard or file sizes.
+ * buffers plus our read buffer whatever the shard or file sizes.
+ *
+ * Read size: 128 KiB, except for an uncompressed tar in a regular file:
+ * 4 KiB there. libarchive skips a file's data (archive_read_data_skip, what
+ * the extract phase does for tar) by first consuming what it already holds
+ * and only then calling our skip callback, so a big read block means
+ * copying almost every data byte of a shard of 20 KiB files just to find
+ * the next header; with 4 KiB blocks a header costs one small pread and the
+ * data is skipped by moving the offset.
  *
  * Grouping needs one look-ahead: a record ends only when the next file's
  * header shows a different key. libarchive cannot un-read a header, so that
@@ -31,47 +39,48 @@
 
 #include "dsort/shard.h"
 
-#define SHARD_RD_BUF (128 * 1024)
+#define SHARD_RD_BUF     (128 * 1024)
+#define SHARD_RD_TAR_BUF (4 * 1024)
 #define SHARD_ZERO_CHUNK 4096
 
 struct ais_shard_reader {
 	struct archive *a;
-	char *name;          /* shard name for messages */
+	char *name; /* shard name for messages */
 	ais_shard_fmt fmt;
 	int fd;
 	bool own_fd;
-	bool regular;        /* pread/skip/seek usable */
-	uint64_t fsize;      /* regular files: size at open */
-	uint64_t pos;        /* next byte our callbacks hand out */
-	int io_errno;        /* errno of a failed read, 0 if none */
-	unsigned char *buf;  /* SHARD_RD_BUF bytes */
+	bool regular;       /* pread/skip/seek usable */
+	uint64_t fsize;     /* regular files: size at open */
+	uint64_t pos;       /* next byte our callbacks hand out */
+	int io_errno;       /* errno of a failed read, 0 if none */
+	unsigned char *buf; /* bufsz bytes */
+	size_t bufsz;
 
 	bool pending;        /* pend holds a header whose data is unread */
 	bool eof;            /* end of archive seen */
 	ais_shard_file pend; /* pend.name is owned (malloc) */
 	bool pend_sparse;
 
-	uint64_t nhdr;       /* headers seen, skipped ones included */
-	char *last;          /* name of the last header seen (malloc) */
-	uint64_t last_end;   /* tar: stream offset past its padded data */
-	bool last_end_ok;    /* last_end is meaningful */
+	uint64_t nhdr;     /* headers seen, skipped ones included */
+	char *last;        /* name of the last header seen (malloc) */
+	uint64_t last_end; /* tar: stream offset past its padded data */
+	bool last_end_ok;  /* last_end is meaningful */
 
 	ais_shard_record rec;
 	ais_shard_file *files; /* names owned until the next record */
 	size_t cap;
-	uint64_t nfiles;     /* regular files seen */
+	uint64_t nfiles; /* regular files seen */
 	uint64_t nrecs;
 
-	char **keys;         /* open-addressing set of record keys (dups) */
+	char **keys; /* open-addressing set of record keys (dups) */
 	size_t kcap, kcount;
 
-	ais_err failed;      /* sticky error, AIS_OK while healthy */
+	ais_err failed; /* sticky error, AIS_OK while healthy */
 	char err[AIS_SHARD_ERRLEN];
 };
 
-static ais_err
-shard_rd_fail(ais_shard_reader *r, ais_err rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static ais_err shard_rd_fail(ais_shard_reader *r, ais_err rc, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static ais_err
 shard_rd_fail(ais_shard_reader *r, ais_err rc, const char *fmt, ...)
@@ -116,9 +125,9 @@ shard_rd_read(struct archive *a, void *arg, const void **bufp)
 
 	do {
 		if (r->regular) {
-			n = pread(r->fd, r->buf, SHARD_RD_BUF, (off_t) r->pos);
+			n = pread(r->fd, r->buf, r->bufsz, (off_t) r->pos);
 		} else {
-			n = read(r->fd, r->buf, SHARD_RD_BUF);
+			n = read(r->fd, r->buf, r->bufsz);
 		}
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
@@ -245,12 +254,12 @@ shard_rd_zip_is_empty(ais_shard_reader *r)
 	unsigned char b[22];
 	static const unsigned char zero[18];
 
-	if (!r->regular || r->fsize != sizeof(b) ||
-	    pread(r->fd, b, sizeof(b), 0) != (ssize_t) sizeof(b)) {
+	if (!r->regular || r->fsize != sizeof(b)
+	    || pread(r->fd, b, sizeof(b), 0) != (ssize_t) sizeof(b)) {
 		return false;
 	}
-	return memcmp(b, "PK\005\006", 4) == 0 &&
-	    memcmp(b + 4, zero, sizeof(zero)) == 0;
+	return memcmp(b, "PK\005\006", 4) == 0
+	    && memcmp(b + 4, zero, sizeof(zero)) == 0;
 }
 
 static ais_err
@@ -284,12 +293,13 @@ shard_rd_setup(ais_shard_reader *r)
 		/* a file is read by its central directory, so a zip cut
 		 * anywhere (even in the directory) fails; the streaming
 		 * reader, which trusts local headers, only for pipes */
-		rc = r->regular ? archive_read_support_format_zip_seekable(a)
-		                : archive_read_support_format_zip_streamable(a);
+		rc = r->regular
+		    ? archive_read_support_format_zip_seekable(a)
+		    : archive_read_support_format_zip_streamable(a);
 		break;
 	default:
-		return shard_rd_fail(r, AIS_EINVAL, "unknown format %d",
-		    (int) r->fmt);
+		return shard_rd_fail(
+		    r, AIS_EINVAL, "unknown format %d", (int) r->fmt);
 	}
 	if (rc != ARCHIVE_OK) {
 		return shard_rd_fail(r, AIS_ENOTSUP,
@@ -304,8 +314,9 @@ shard_rd_setup(ais_shard_reader *r)
 	}
 	if (archive_read_open1(a) != ARCHIVE_OK) {
 		/* the seekable zip bidder fails without naming why */
-		return shard_rd_fail(r, shard_rd_archive_rc(r), "open as %s: %s%s",
-		    ais_shard_fmt_ext(r->fmt), shard_rd_archive_msg(r),
+		return shard_rd_fail(r, shard_rd_archive_rc(r),
+		    "open as %s: %s%s", ais_shard_fmt_ext(r->fmt),
+		    shard_rd_archive_msg(r),
 		    r->fmt == AIS_SHARD_ZIP && r->regular
 		        ? " (no zip central directory: truncated or not a zip)"
 		        : "");
@@ -351,7 +362,9 @@ shard_rd_open(ais_shard_reader **rp, int fd, bool own, const char *name,
 	r->regular = S_ISREG(st.st_mode);
 	r->fsize = r->regular ? (uint64_t) st.st_size : 0;
 	r->name = strdup(name != NULL ? name : "?");
-	r->buf = malloc(SHARD_RD_BUF);
+	r->bufsz = fmt == AIS_SHARD_TAR && r->regular ? SHARD_RD_TAR_BUF
+	                                              : SHARD_RD_BUF;
+	r->buf = malloc(r->bufsz);
 	if (r->name == NULL || r->buf == NULL) {
 		ais_shard_reader_free(r);
 		return AIS_ENOMEM;
@@ -394,7 +407,8 @@ shard_fmt_is_tar(ais_shard_fmt fmt)
 static uint64_t
 shard_tar_pad(uint64_t n)
 {
-	return (n + AIS_SHARD_TAR_BLOCK - 1) & ~(uint64_t) (AIS_SHARD_TAR_BLOCK - 1);
+	return (n + AIS_SHARD_TAR_BLOCK - 1)
+	    & ~(uint64_t) (AIS_SHARD_TAR_BLOCK - 1);
 }
 
 static ais_err
@@ -431,13 +445,13 @@ shard_rd_check_end(ais_shard_reader *r)
 	at = archive_filter_bytes(r->a, 0);
 	if (r->nhdr == 0) {
 		if (at < AIS_SHARD_TAR_BLOCK) {
-			return shard_rd_fail(r, AIS_EPROTO,
-			    "empty input, not a tar archive");
+			return shard_rd_fail(
+			    r, AIS_EPROTO, "empty input, not a tar archive");
 		}
 		return AIS_OK;
 	}
-	if (r->last_end_ok &&
-	    (at < 0 || (uint64_t) at < r->last_end + AIS_SHARD_TAR_BLOCK)) {
+	if (r->last_end_ok
+	    && (at < 0 || (uint64_t) at < r->last_end + AIS_SHARD_TAR_BLOCK)) {
 		return shard_rd_fail(r, AIS_EPROTO,
 		    "truncated: no end-of-archive blocks after entry #%llu "
 		    "'%s'",
@@ -490,14 +504,14 @@ shard_rd_header(ais_shard_reader *r)
 		}
 		at = archive_filter_bytes(r->a, 0);
 		r->last_end_ok = false;
-		if (shard_fmt_is_tar(r->fmt) && at >= 0 &&
-		    archive_entry_sparse_count(e) == 0) {
-			r->last_end = (uint64_t) at +
-			    shard_tar_pad((uint64_t) archive_entry_size(e));
+		if (shard_fmt_is_tar(r->fmt) && at >= 0
+		    && archive_entry_sparse_count(e) == 0) {
+			r->last_end = (uint64_t) at
+			    + shard_tar_pad((uint64_t) archive_entry_size(e));
 			r->last_end_ok = true;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG ||
-		    archive_entry_hardlink(e) != NULL) {
+		if (archive_entry_filetype(e) != AE_IFREG
+		    || archive_entry_hardlink(e) != NULL) {
 			continue; /* dirs, links, devices: not data */
 		}
 		memset(&r->pend, 0, sizeof(r->pend));
@@ -581,7 +595,8 @@ shard_rd_data(ais_shard_reader *r, ais_shard_file *f, bool sparse,
 		}
 		/* a sparse file's holes come back as gaps in offset */
 		if ((uint64_t) off > done) {
-			rc = shard_rd_zeros(r, sink, arg, f, (uint64_t) off - done);
+			rc = shard_rd_zeros(
+			    r, sink, arg, f, (uint64_t) off - done);
 			if (rc != AIS_OK) {
 				return rc;
 			}
@@ -670,8 +685,8 @@ ais_shard_reader_next(ais_shard_reader *r, ais_shard_sink sink, void *arg,
 
 		if (r->rec.nfiles == r->cap) {
 			size_t ncap = r->cap ? r->cap * 2 : 8;
-			ais_shard_file *nf =
-			    realloc(r->files, ncap * sizeof(*nf));
+			ais_shard_file *nf
+			    = realloc(r->files, ncap * sizeof(*nf));
 
 			if (nf == NULL) {
 				return shard_rd_fail(
@@ -689,7 +704,8 @@ ais_shard_reader_next(ais_shard_reader *r, ais_shard_sink sink, void *arg,
 		if ((rc = shard_rd_data(r, f, sparse, sink, arg)) != AIS_OK) {
 			if (r->failed == AIS_OK) {
 				/* the sink's own error */
-				shard_rd_fail(r, rc, "entry #%llu '%s': sink: %s",
+				shard_rd_fail(r, rc,
+				    "entry #%llu '%s': sink: %s",
 				    (unsigned long long) (r->nhdr - 1),
 				    f->name, ais_strerror(rc));
 			}
@@ -699,9 +715,9 @@ ais_shard_reader_next(ais_shard_reader *r, ais_shard_sink sink, void *arg,
 		if ((rc = shard_rd_header(r)) != AIS_OK) {
 			return rc;
 		}
-		if (r->pending && (r->pend.key_len != r->rec.key_len ||
-		                      memcmp(r->pend.name, key,
-		                          r->rec.key_len) != 0)) {
+		if (r->pending
+		    && (r->pend.key_len != r->rec.key_len
+		        || memcmp(r->pend.name, key, r->rec.key_len) != 0)) {
 			break; /* next record */
 		}
 	}

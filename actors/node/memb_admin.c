@@ -27,7 +27,7 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 
-#define MEMB_REB_POLL_MS 500
+#define MEMB_REB_POLL_MS     500
 #define MEMB_REB_WAIT_DEF_MS (60LL * 60 * 1000)
 
 /* Do a and b differ in which targets own data (HRW-eligible)? */
@@ -42,8 +42,8 @@ memb_owners_differ(const ais_smap *a, const ais_smap *b)
 		}
 		na++;
 		const ais_snode *t = ais_smap_get(b, a->targets[i].id);
-		if (t == NULL || t->role != AIS_ROLE_TARGET ||
-		    (t->flags & off) != 0) {
+		if (t == NULL || t->role != AIS_ROLE_TARGET
+		    || (t->flags & off) != 0) {
 			return true;
 		}
 	}
@@ -64,8 +64,8 @@ memb_admin_reply(act_ctx *ctx, ais_err status, const char *errmsg,
 	size_t len = ais__node_admin_resp__get_packed_size(&r) <= sizeof(buf)
 	    ? ais__node_admin_resp__pack(&r, buf)
 	    : 0;
-	return act_reply(ctx, AIS_MSG_NODE_ADMIN_RESP, status, errmsg, buf,
-	    len);
+	return act_reply(
+	    ctx, AIS_MSG_NODE_ADMIN_RESP, status, errmsg, buf, len);
 }
 
 /* Publishes nm (version already bumped) and fills reb_id when the owners
@@ -77,8 +77,8 @@ memb_admin_commit(memb_state *st, const ais_smap *cur, const ais_smap *nm,
 	ais_err err = memb_commit_smap(st, nm, reason);
 	if (err == AIS_OK && reb_id != NULL) {
 		if (memb_owners_differ(cur, nm)) {
-			snprintf(reb_id, reb_len, "g%lld",
-			    (long long) nm->version);
+			snprintf(
+			    reb_id, reb_len, "g%lld", (long long) nm->version);
 		} else {
 			reb_id[0] = '\0';
 		}
@@ -101,7 +101,8 @@ memb_send_shutdown(ais_node *n, const char *ctrl_url, bool rm_data,
 	size_t len = ais__node_shutdown__pack(&ns, buf);
 	act_reply_buf rep = { 0 };
 	ais_err err = act_call(n->rt, ctrl_url, AIS_ACTOR_MEMBERSHIP,
-	    AIS_MSG_NODE_SHUTDOWN, buf, len, (int) ais_node_cplane_ms(n), &rep);
+	    AIS_MSG_NODE_SHUTDOWN, buf, len, (int) ais_node_cplane_ms(n),
+	    &rep);
 	if (err == AIS_OK) {
 		err = rep.status;
 	}
@@ -116,7 +117,7 @@ typedef struct memb_waiter {
 	ais_node *node;
 	char action[32]; /* what to do afterwards: rm-node | shutdown-after */
 	char sid[AIS_ID_MAX + 1];
-	int64_t smap_v;  /* the rebalance's Smap version */
+	int64_t smap_v; /* the rebalance's Smap version */
 	bool rm_user_data;
 	bool no_shutdown;
 } memb_waiter;
@@ -145,19 +146,23 @@ memb_reb_done(ais_node *n, int64_t smap_v)
 	size_t len = ais__reb_status_req__pack(&rq, buf);
 	if (done && nt > 0) {
 		act_call_many(n->rt, urls, nt, AIS_ACTOR_REBALANCE,
-		    AIS_MSG_REB_STATUS_REQ, buf, len, (int) ais_node_cplane_ms(n),
-		    res, rep);
+		    AIS_MSG_REB_STATUS_REQ, buf, len,
+		    (int) ais_node_cplane_ms(n), res, rep);
 	}
 	for (size_t i = 0; urls && res && rep && i < nt; i++) {
 		Ais__RebStatusResp *r = NULL;
 		if (res[i] == AIS_OK && rep[i].status == AIS_OK) {
-			r = ais__reb_status_resp__unpack(NULL, rep[i].len,
-			    rep[i].data);
+			r = ais__reb_status_resp__unpack(
+			    NULL, rep[i].len, rep[i].data);
 		}
 		/* Every target starts a rebalance for this version (the
 		 * owners changed); one still on an older job has not even
 		 * begun moving the node's objects. */
-		if (r == NULL || r->running || r->smap_version < smap_v) {
+		/* A job that ended with objects it could not move (its
+		 * reruns used up) is not done either: better a node left in
+		 * place than its objects' only copies removed with it. */
+		if (r == NULL || r->running || r->smap_version < smap_v
+		    || (r->err != NULL && r->err[0] != '\0' && !r->aborted)) {
 			done = false;
 		}
 		if (r != NULL) {
@@ -178,14 +183,13 @@ memb_waiter_main(void *arg)
 	memb_waiter *w = arg;
 	ais_node *n = w->node;
 	ais_cconfig *c = ais_node_ccfg(n);
-	int64_t limit = c ? ais_cconfig_dur_ms(c, "rebalance.dest_retry_time",
-			       0)
-			  : 0;
+	int64_t limit
+	    = c ? ais_cconfig_dur_ms(c, "rebalance.dest_retry_time", 0) : 0;
 	ais_cconfig_rele(c);
 	/* dest_retry_time bounds one destination; the whole move may take
 	 * longer with much data -- an hour caps a wedged wait. */
-	int64_t deadline = ais_node_now_ms() +
-	    (limit > MEMB_REB_WAIT_DEF_MS ? limit : MEMB_REB_WAIT_DEF_MS);
+	int64_t deadline = ais_node_now_ms()
+	    + (limit > MEMB_REB_WAIT_DEF_MS ? limit : MEMB_REB_WAIT_DEF_MS);
 	const struct timespec ts = { MEMB_REB_POLL_MS / 1000,
 		(MEMB_REB_POLL_MS % 1000) * 1000000L };
 	bool done = false;
@@ -199,8 +203,9 @@ memb_waiter_main(void *arg)
 		nanosleep(&ts, NULL);
 	}
 	if (done && !atomic_load(&n->stopping)) {
-		AIS_LOGN("AIS-MEMB-REB-DONE", "rebalance g%lld finished: %s %s",
-		    (long long) w->smap_v, w->action, w->sid);
+		AIS_LOGN("AIS-MEMB-REB-DONE",
+		    "rebalance g%lld finished: %s %s", (long long) w->smap_v,
+		    w->action, w->sid);
 		Ais__NodeAdminReq rq = AIS__NODE_ADMIN_REQ__INIT;
 		rq.action = w->action;
 		rq.sid = w->sid;
@@ -218,9 +223,10 @@ memb_waiter_main(void *arg)
 			free(buf);
 		}
 	} else if (!done) {
-		AIS_LOGE("AIS-MEMB-REB-WAIT", "%s %s: rebalance g%lld did not "
-		    "finish in time; node left as is", w->action, w->sid,
-		    (long long) w->smap_v);
+		AIS_LOGE("AIS-MEMB-REB-WAIT",
+		    "%s %s: rebalance g%lld did not "
+		    "finish in time; node left as is",
+		    w->action, w->sid, (long long) w->smap_v);
 	}
 	free(w);
 	return NULL;
@@ -263,6 +269,20 @@ memb_remove(memb_state *st, ais_smap *cur, const char *sid, bool rm_data,
 		return AIS_ENOENT;
 	}
 	copy = *sn;
+	if (!no_shutdown) {
+		/* Before the Smap without it: a node that sees itself gone
+		 * from the primary's Smap rejoins (keepalive), and a rejoined
+		 * node is given objects again -- which it would then take
+		 * down with it. Told first, it stops (and, decommissioned,
+		 * forgets the cluster) while still a member. */
+		ais_err e = memb_send_shutdown(
+		    n, copy.ctrl.url, rm_data, rm_meta, why);
+		if (e != AIS_OK) {
+			AIS_LOGW("AIS-MEMB-REMOVE",
+			    "telling %s to shut down: %s", sid,
+			    ais_strerror(e));
+		}
+	}
 	ais_err err = ais_smap_clone(cur, &nm);
 	if (err == AIS_OK) {
 		ais_smap_del(nm, sid);
@@ -275,14 +295,6 @@ memb_remove(memb_state *st, ais_smap *cur, const char *sid, bool rm_data,
 		err = memb_admin_commit(st, cur, nm, reason, reb, rl);
 	}
 	ais_smap_rele(nm);
-	if (err == AIS_OK && !no_shutdown) {
-		ais_err e = memb_send_shutdown(n, copy.ctrl.url, rm_data,
-		    rm_meta, why);
-		if (e != AIS_OK) {
-			AIS_LOGW("AIS-MEMB-REMOVE", "telling %s to shut down: "
-			    "%s", sid, ais_strerror(e));
-		}
-	}
 	return err;
 }
 
@@ -309,8 +321,9 @@ memb_flag(memb_state *st, ais_smap *cur, const char *sid, uint64_t set,
 		char reason[96];
 		snprintf(reason, sizeof(reason), "%s %s[%s]", why,
 		    upd.role == AIS_ROLE_PROXY ? "p" : "t", sid);
-		AIS_LOGN("AIS-MEMB-FLAGS", "%s: flags %llu, Smap v%lld", reason,
-		    (unsigned long long) upd.flags, (long long) nm->version);
+		AIS_LOGN("AIS-MEMB-FLAGS", "%s: flags %llu, Smap v%lld",
+		    reason, (unsigned long long) upd.flags,
+		    (long long) nm->version);
 		err = memb_admin_commit(st, cur, nm, reason, reb, rl);
 		*v = nm->version;
 	}
@@ -319,8 +332,8 @@ memb_flag(memb_state *st, ais_smap *cur, const char *sid, uint64_t set,
 }
 
 static ais_err
-memb_set_primary(memb_state *st, ais_smap *cur, const char *sid,
-    char *errbuf, size_t el)
+memb_set_primary(
+    memb_state *st, ais_smap *cur, const char *sid, char *errbuf, size_t el)
 {
 	ais_node *n = st->node;
 	const ais_snode *sn = ais_smap_get(cur, sid);
@@ -333,10 +346,14 @@ memb_set_primary(memb_state *st, ais_smap *cur, const char *sid,
 		snprintf(errbuf, el, "%s is a target, not a proxy", sid);
 		return AIS_EINVAL;
 	}
-	if ((sn->flags & (AIS_SNODE_NON_ELECTABLE | AIS_SNODE_MAINT |
-			     AIS_SNODE_DECOMM)) != 0) {
-		snprintf(errbuf, el, "proxy %s is non-electable or in "
-		    "maintenance", sid);
+	if ((sn->flags
+	        & (AIS_SNODE_NON_ELECTABLE | AIS_SNODE_MAINT
+	            | AIS_SNODE_DECOMM))
+	    != 0) {
+		snprintf(errbuf, el,
+		    "proxy %s is non-electable or in "
+		    "maintenance",
+		    sid);
 		return AIS_EINVAL;
 	}
 	if (strcmp(sid, n->self.id) == 0) {
@@ -393,15 +410,16 @@ memb_join_by_admin(memb_state *st, ais_smap *cur, const Ais__NodeAdminReq *rq,
 		    sn.pub.url, other->id);
 		return AIS_ECONFLICT;
 	}
-	if (!memb_ping(st->node, sn.ctrl.url, (int) ais_node_cplane_ms(st->node))) {
+	if (!memb_ping(
+	        st->node, sn.ctrl.url, (int) ais_node_cplane_ms(st->node))) {
 		snprintf(errbuf, el, "node %s at %s does not answer", sn.id,
 		    sn.ctrl.url);
 		return AIS_EAGAIN;
 	}
 	sn.flags = rq->flags & ~(uint64_t) AIS_SNODE_IC;
 	ais_smap *nm = NULL;
-	if ((err = ais_smap_clone(cur, &nm)) == AIS_OK &&
-	    (err = ais_smap_add(nm, &sn)) == AIS_OK) {
+	if ((err = ais_smap_clone(cur, &nm)) == AIS_OK
+	    && (err = ais_smap_add(nm, &sn)) == AIS_OK) {
 		nm->version = cur->version + 1;
 		char reason[96];
 		snprintf(reason, sizeof(reason), "join-by-admin %s[%s]",
@@ -422,8 +440,8 @@ memb_shutdown_cluster(memb_state *st, ais_smap *cur)
 		    ? &cur->proxies[i]
 		    : &cur->targets[i - cur->nproxies];
 		if (strcmp(sn->id, n->self.id) != 0) {
-			memb_send_shutdown(n, sn->ctrl.url, false, false,
-			    "cluster shutdown");
+			memb_send_shutdown(
+			    n, sn->ctrl.url, false, false, "cluster shutdown");
 		}
 	}
 	AIS_LOGN("AIS-MEMB-SHUTDOWN", "cluster shutdown requested");
@@ -439,11 +457,11 @@ memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg)
 	char errbuf[256] = "", reb[32] = "", did[AIS_ID_MAX + 1] = "";
 	ais_err err = AIS_OK;
 	int64_t v = 0;
-	Ais__NodeAdminReq *rq =
-	    ais__node_admin_req__unpack(NULL, msg->len, msg->data);
+	Ais__NodeAdminReq *rq
+	    = ais__node_admin_req__unpack(NULL, msg->len, msg->data);
 	if (rq == NULL) {
-		return memb_admin_reply(ctx, AIS_EINVAL, "malformed request",
-		    NULL, NULL);
+		return memb_admin_reply(
+		    ctx, AIS_EINVAL, "malformed request", NULL, NULL);
 	}
 	ais_smap *cur = ais_node_smap(n);
 	if (cur == NULL || strcmp(cur->primary, n->self.id) != 0) {
@@ -454,23 +472,28 @@ memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg)
 	}
 	const char *a = rq->action;
 	const ais_snode *sn = rq->sid[0] ? ais_smap_get(cur, rq->sid) : NULL;
-	bool needs_node = strcmp(a, "shutdown") != 0 &&
-	    strcmp(a, "join-by-admin") != 0;
+	bool needs_node
+	    = strcmp(a, "shutdown") != 0 && strcmp(a, "join-by-admin") != 0;
 	if (needs_node && sn == NULL) {
 		err = AIS_ENOENT;
-		snprintf(errbuf, sizeof(errbuf), "node %s does not exist in "
-		    "Smap v%lld", rq->sid, (long long) cur->version);
+		snprintf(errbuf, sizeof(errbuf),
+		    "node %s does not exist in "
+		    "Smap v%lld",
+		    rq->sid, (long long) cur->version);
 		goto out;
 	}
 	bool is_self = sn != NULL && strcmp(sn->id, n->self.id) == 0;
 	bool tgt = sn != NULL && sn->role == AIS_ROLE_TARGET;
-	if (is_self && (strcmp(a, "start-maintenance") == 0 ||
-			   strcmp(a, "decommission-node") == 0 ||
-			   strcmp(a, "shutdown-node") == 0 ||
-			   strcmp(a, "rm-unsafe") == 0)) {
+	if (is_self
+	    && (strcmp(a, "start-maintenance") == 0
+	        || strcmp(a, "decommission-node") == 0
+	        || strcmp(a, "shutdown-node") == 0
+	        || strcmp(a, "rm-unsafe") == 0)) {
 		err = AIS_EINVAL;
-		snprintf(errbuf, sizeof(errbuf), "%s: %s is the primary; set "
-		    "another primary first", a, n->self.id);
+		snprintf(errbuf, sizeof(errbuf),
+		    "%s: %s is the primary; set "
+		    "another primary first",
+		    a, n->self.id);
 		goto out;
 	}
 	if (strcmp(a, "start-maintenance") == 0) {
@@ -478,8 +501,8 @@ memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg)
 		    "start-maintenance", reb, sizeof(reb), &v);
 	} else if (strcmp(a, "stop-maintenance") == 0) {
 		err = memb_flag(st, cur, rq->sid, 0,
-		    AIS_SNODE_MAINT | AIS_SNODE_DECOMM |
-			AIS_SNODE_MAINT_POST_REB,
+		    AIS_SNODE_MAINT | AIS_SNODE_DECOMM
+		        | AIS_SNODE_MAINT_POST_REB,
 		    "stop-maintenance", reb, sizeof(reb), &v);
 	} else if (strcmp(a, "decommission-node") == 0) {
 		if (!tgt || rq->skip_rebalance) {
@@ -498,11 +521,11 @@ memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg)
 		err = memb_flag(st, cur, rq->sid, AIS_SNODE_MAINT, 0,
 		    "shutdown-node", reb, sizeof(reb), &v);
 		if (err == AIS_OK && tgt && !rq->skip_rebalance && reb[0]) {
-			memb_wait_reb(n, "shutdown-after", rq->sid, v, false,
-			    false);
+			memb_wait_reb(
+			    n, "shutdown-after", rq->sid, v, false, false);
 		} else if (err == AIS_OK) {
-			err = memb_send_shutdown(n, sn->ctrl.url, false, false,
-			    "shutdown-node");
+			err = memb_send_shutdown(
+			    n, sn->ctrl.url, false, false, "shutdown-node");
 		}
 	} else if (strcmp(a, "rm-unsafe") == 0) {
 		err = memb_remove(st, cur, rq->sid, false, false, true,
@@ -513,11 +536,11 @@ memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg)
 		    rq->no_shutdown, "decommission", NULL, 0);
 	} else if (strcmp(a, "shutdown-after") == 0) {
 		/* internal: shutdown-node after its rebalance */
-		err = memb_send_shutdown(n, sn->ctrl.url, false, false,
-		    "shutdown-node");
+		err = memb_send_shutdown(
+		    n, sn->ctrl.url, false, false, "shutdown-node");
 	} else if (strcmp(a, "set-primary") == 0) {
-		err = memb_set_primary(st, cur, rq->sid, errbuf,
-		    sizeof(errbuf));
+		err = memb_set_primary(
+		    st, cur, rq->sid, errbuf, sizeof(errbuf));
 	} else if (strcmp(a, "join-by-admin") == 0) {
 		err = memb_join_by_admin(st, cur, rq, errbuf, sizeof(errbuf),
 		    reb, sizeof(reb), did);
@@ -530,8 +553,8 @@ memb_on_admin(void *state, act_ctx *ctx, const act_msg *msg)
 	if (err != AIS_OK && errbuf[0] == '\0') {
 		snprintf(errbuf, sizeof(errbuf), "%s %s: %s", a, rq->sid,
 		    err == AIS_ENOQUORUM
-			? "the primary cannot reach a majority of the proxies"
-			: ais_strerror(err));
+		        ? "the primary cannot reach a majority of the proxies"
+		        : ais_strerror(err));
 	}
 out:
 	ais_smap_rele(cur);
@@ -545,8 +568,8 @@ memb_node_silent(memb_state *st, const char *id)
 	ais_node *n = st->node;
 	ais_smap *cur = ais_node_smap(n);
 	const ais_snode *sn = cur ? ais_smap_get(cur, id) : NULL;
-	if (sn == NULL || strcmp(cur->primary, n->self.id) != 0 ||
-	    (sn->flags & AIS_SNODE_MAINT) != 0) {
+	if (sn == NULL || strcmp(cur->primary, n->self.id) != 0
+	    || (sn->flags & AIS_SNODE_MAINT) != 0) {
 		ais_smap_rele(cur);
 		return;
 	}
@@ -560,8 +583,8 @@ memb_node_silent(memb_state *st, const char *id)
 	AIS_LOGW("AIS-MEMB-NODE-DOWN", "%s %s does not answer: removing it",
 	    sn->role == AIS_ROLE_PROXY ? "proxy" : "target", id);
 	char reb[32];
-	ais_err err = memb_remove(st, cur, id, false, false, true, "node down",
-	    reb, sizeof(reb));
+	ais_err err = memb_remove(
+	    st, cur, id, false, false, true, "node down", reb, sizeof(reb));
 	if (err != AIS_OK) {
 		AIS_LOGW("AIS-MEMB-NODE-DOWN", "removing %s: %s", id,
 		    ais_strerror(err));
@@ -569,11 +592,12 @@ memb_node_silent(memb_state *st, const char *id)
 	ais_smap_rele(cur);
 }
 
-/* Node side ---------------------------------------------------------------- */
+/* Node side ----------------------------------------------------------------
+ */
 
 static int
-memb_rm_entry(const char *path, const struct stat *sb, int type,
-    struct FTW *ftw)
+memb_rm_entry(
+    const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void) sb;
 	(void) ftw;
@@ -592,8 +616,8 @@ memb_rm_user_data(ais_node *n)
 {
 	const ais_mpset *s = ais_node_mpset(n);
 	for (size_t i = 0; i < s->n + s->ndisabled; i++) {
-		const char *mp = i < s->n ? s->avail[i].path
-					  : s->disabled[i - s->n].path;
+		const char *mp
+		    = i < s->n ? s->avail[i].path : s->disabled[i - s->n].path;
 		DIR *d = opendir(mp);
 		struct dirent *e;
 		if (d == NULL) {
@@ -616,8 +640,8 @@ memb_on_shutdown(void *state, act_ctx *ctx, const act_msg *msg)
 {
 	memb_state *st = state;
 	ais_node *n = st->node;
-	Ais__NodeShutdown *ns =
-	    ais__node_shutdown__unpack(NULL, msg->len, msg->data);
+	Ais__NodeShutdown *ns
+	    = ais__node_shutdown__unpack(NULL, msg->len, msg->data);
 	if (ns == NULL) {
 		return AIS_EPROTO;
 	}

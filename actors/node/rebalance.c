@@ -192,7 +192,8 @@ ais_tgt_smap_changed(ais_node *n, const ais_smap *old, const ais_smap *nw)
 	}
 	if (!reb_same_owners(old, nw)) {
 		if (old != NULL) {
-			/* GFN asks the owners under the maps before a change. */
+			/* GFN asks the owners under the maps before a change.
+			 */
 			if (sh->nprev == REB_PREV_MAX) {
 				ais_smap_rele(sh->prev[--sh->nprev]);
 			}
@@ -244,8 +245,8 @@ reb_url_add(char (*urls)[AIS_URL_MAX + 1], size_t n, size_t max,
 }
 
 size_t
-ais_reb_gfn_sources(ais_node *n, uint64_t digest,
-    char (*urls)[AIS_URL_MAX + 1], size_t max)
+ais_reb_gfn_sources(
+    ais_node *n, uint64_t digest, char (*urls)[AIS_URL_MAX + 1], size_t max)
 {
 	reb_shared *sh = reb_shared_of(n);
 	ais_smap *maps[REB_PREV_MAX + 1];
@@ -278,7 +279,8 @@ ais_reb_gfn_sources(ais_node *n, uint64_t digest,
 	}
 	for (size_t i = nmaps; i-- > 0;) {
 		for (size_t k = 0; k < maps[i]->ntargets; k++) {
-			cnt = reb_url_add(urls, cnt, max, n, &maps[i]->targets[k]);
+			cnt = reb_url_add(
+			    urls, cnt, max, n, &maps[i]->targets[k]);
 		}
 	}
 	for (size_t i = 0; i < nmaps; i++) {
@@ -406,10 +408,10 @@ reb_job_start(ais_node *n, reb_shared *sh, ais_smap *smap, bool wait_peers,
 	j->bmd = ais_node_bmd(n);
 	j->wait_peers = wait_peers;
 	cfg = ais_node_ccfg(n);
-	j->retry_ms = cfg == NULL ? REB_RETRY_DEF_MS
-	                          : ais_cconfig_dur_ms(cfg,
-	                                "rebalance.dest_retry_time",
-	                                REB_RETRY_DEF_MS);
+	j->retry_ms = cfg == NULL
+	    ? REB_RETRY_DEF_MS
+	    : ais_cconfig_dur_ms(
+	        cfg, "rebalance.dest_retry_time", REB_RETRY_DEF_MS);
 	ais_cconfig_rele(cfg);
 	atomic_init(&j->walking, 0);
 	atomic_init(&j->to_walk, 0);
@@ -436,8 +438,8 @@ reb_job_start(ais_node *n, reb_shared *sh, ais_smap *smap, bool wait_peers,
 	atomic_store(&sh->running, true);
 	pthread_mutex_unlock(&sh->mu);
 	if (reb_marker_save(n, j->id, j->smap_v) != AIS_OK) {
-		AIS_LOGW("AIS-REB-MARKER", "%s: cannot persist the marker",
-		    j->id);
+		AIS_LOGW(
+		    "AIS-REB-MARKER", "%s: cannot persist the marker", j->id);
 	}
 
 	j->nworkers = mps->n == 0 ? 1 : mps->n;
@@ -459,7 +461,8 @@ reb_job_start(ais_node *n, reb_shared *sh, ais_smap *smap, bool wait_peers,
 
 		if (pthread_create(&w->thr, NULL, reb_send_main, w) != 0) {
 			/* The rest never run: the job cannot complete, a
-			 * newer one (or a restart, via the marker) redoes it. */
+			 * newer one (or a restart, via the marker) redoes it.
+			 */
 			AIS_LOGE("AIS-REB-THREAD", "%s: cannot start senders",
 			    j->id);
 			atomic_store(&j->stop, true);
@@ -474,8 +477,8 @@ reb_job_start(ais_node *n, reb_shared *sh, ais_smap *smap, bool wait_peers,
 		w->started = true;
 	}
 	AIS_LOGN("AIS-REB-START",
-	    "%s: rebalance to Smap v%lld (%zu targets, %zu mountpaths)%s", j->id,
-	    (long long) j->smap_v, smap->ntargets, mps->n,
+	    "%s: rebalance to Smap v%lld (%zu targets, %zu mountpaths)%s",
+	    j->id, (long long) j->smap_v, smap->ntargets, mps->n,
 	    wait_peers ? "" : ", rerun after restart");
 	*out = j;
 	return AIS_OK;
@@ -540,16 +543,16 @@ typedef struct reb_ctl {
 	ais_node *node;
 	reb_shared *sh;
 	act_actor *self;
-	ais_smap *last;       /* the Smap handled last (held) or NULL */
-	reb_job *job;         /* running or NULL */
+	ais_smap *last; /* the Smap handled last (held) or NULL */
+	reb_job *job;   /* running or NULL */
 	reb_job *zombies[REB_ZOMBIES_MAX];
 	size_t nzombies;
 	reb_early early[REB_EARLY_MAX];
 	size_t nearly;
 	char latest[REB_ID_MAX]; /* the newest job's ID ("" = none yet) */
 	bool marker_checked;
-	int64_t retry_ms;     /* mono time of the next rerun, 0 = none */
-	int retries;          /* reruns since the last Smap-driven job */
+	int64_t retry_ms; /* mono time of the next rerun, 0 = none */
+	int retries;      /* reruns since the last Smap-driven job */
 } reb_ctl;
 
 static void
@@ -710,8 +713,8 @@ reb_ctl_finish(reb_ctl *st, const char *err)
 		 * again soon rather than leave them misplaced until the
 		 * next Smap change. */
 		st->retries++;
-		st->retry_ms = reb_mono_ms() + (int64_t) REB_RETRY_MS
-		    * st->retries;
+		st->retry_ms
+		    = reb_mono_ms() + (int64_t) REB_RETRY_MS * st->retries;
 	}
 	AIS_LOGN("AIS-REB-DONE",
 	    "%s: finished%s%s: sent %lld objects (%lld bytes), received %lld "
@@ -758,7 +761,8 @@ reb_ctl_progress(reb_ctl *st)
 				AIS_LOGW("AIS-REB-PEER-TIMEOUT",
 				    "%s: no REB_DONE from t[%s] in %lld ms, "
 				    "not waiting any longer",
-				    j->id, j->peer[i], (long long) j->retry_ms);
+				    j->id, j->peer[i],
+				    (long long) j->retry_ms);
 			}
 		}
 		reb_ctl_finish(st, NULL);
@@ -784,7 +788,8 @@ reb_ctl_check_marker(reb_ctl *st)
 		return;
 	}
 	AIS_LOGN("AIS-REB-RERUN",
-	    "rebalance to Smap v%lld did not finish: walking again", (long long) v);
+	    "rebalance to Smap v%lld did not finish: walking again",
+	    (long long) v);
 	reb_ctl_start(st, cur, false);
 	ais_smap_rele(cur);
 }
@@ -885,10 +890,11 @@ static ais_err
 reb_ctl_on_status(void *state, act_ctx *ctx, const act_msg *msg)
 {
 	reb_ctl *st = state;
-	Ais__RebStatusReq *q =
-	    ais__reb_status_req__unpack(NULL, msg->len, msg->data);
+	Ais__RebStatusReq *q
+	    = ais__reb_status_req__unpack(NULL, msg->len, msg->data);
 	Ais__RebStatusResp r = AIS__REB_STATUS_RESP__INIT;
 	char id[REB_ID_MAX] = "";
+	bool latest;
 	char err[AIS_XACT_ERR_MAX] = "";
 	ais_xact *x = NULL;
 	ais_xreg *reg = ais_xreg_node();
@@ -898,12 +904,13 @@ reb_ctl_on_status(void *state, act_ctx *ctx, const act_msg *msg)
 	if (q == NULL) {
 		return AIS_EPROTO;
 	}
-	snprintf(id, sizeof(id), "%s",
-	    q->reb_id != NULL && q->reb_id[0] != '\0' ? q->reb_id : st->latest);
+	latest = q->reb_id == NULL || q->reb_id[0] == '\0';
+	snprintf(id, sizeof(id), "%s", latest ? st->latest : q->reb_id);
 	ais__reb_status_req__free_unpacked(q, NULL);
 	r.reb_id = "";
 	r.err = "";
-	if (id[0] != '\0' && reg != NULL && (x = ais_xreg_find(reg, id)) != NULL) {
+	if (id[0] != '\0' && reg != NULL
+	    && (x = ais_xreg_find(reg, id)) != NULL) {
 		ais_xact_snap s;
 
 		ais_xact_snap_get(x, &s);
@@ -911,7 +918,8 @@ reb_ctl_on_status(void *state, act_ctx *ctx, const act_msg *msg)
 		r.reb_id = id;
 		r.running = s.end_ns == 0;
 		r.aborted = s.aborted;
-		snprintf(err, sizeof(err), "%s", s.err[0] ? s.err : s.abort_err);
+		snprintf(
+		    err, sizeof(err), "%s", s.err[0] ? s.err : s.abort_err);
 		r.err = err;
 		r.objs_sent = s.out_objs;
 		r.bytes_sent = s.out_bytes;
@@ -919,13 +927,17 @@ reb_ctl_on_status(void *state, act_ctx *ctx, const act_msg *msg)
 		r.bytes_recv = s.in_bytes;
 		r.smap_version = id[0] == 'g' ? strtoll(id + 1, NULL, 10) : 0;
 	}
+	if (latest && (st->retry_ms != 0 || st->job != NULL)) {
+		/* objects were left behind and a rerun is due: not done
+		 * (a decommission must not remove this node yet) */
+		r.running = true;
+	}
 	len = ais__reb_status_resp__get_packed_size(&r);
 	if (len > sizeof(buf)) {
 		return AIS_EINTERNAL;
 	}
 	ais__reb_status_resp__pack(&r, buf);
-	return act_reply(
-	    ctx, AIS_MSG_REB_STATUS_RESP, AIS_OK, NULL, buf, len);
+	return act_reply(ctx, AIS_MSG_REB_STATUS_RESP, AIS_OK, NULL, buf, len);
 }
 
 static ais_err

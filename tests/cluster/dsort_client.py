@@ -158,13 +158,15 @@ def status(base, jid):
 
 
 def cmd_wait(base, jid, secs):
+    # DSORT_POLL: seconds between status polls (bench/dsort.sh: finer)
+    poll = float(os.environ.get("DSORT_POLL", "0.3"))
     deadline = time.time() + float(secs)
     last = None
     while time.time() < deadline:
         d, err = status(base, jid)
         if d is None:
             last = err
-            time.sleep(0.3)
+            time.sleep(poll)
             continue
         last = d
         mets = [v.get("Metrics", v) for v in d.values()]
@@ -177,7 +179,7 @@ def cmd_wait(base, jid, secs):
                 sys.stderr.write(json.dumps(d, indent=1) + "\n")
             print("OK finished %d" % len(d))
             return
-        time.sleep(0.3)
+        time.sleep(poll)
     die("job %s not finished after %ss: %s" % (
         jid, secs, json.dumps(last)[:1500]))
 
