@@ -877,6 +877,19 @@ dsort_src_fini(void *state)
 	s->buf = NULL;
 }
 
+/* The job a source request names, held in *jp (the caller rele's it, also
+ * on error): AIS_ENOENT when unknown here (*jp NULL), AIS_ESTOPPED once it
+ * aborted. */
+static ais_err
+dsort_src_job(dsort_shared *sh, const char *id, dsort_job **jp)
+{
+	*jp = sh != NULL ? dsort_job_find(sh, id) : NULL;
+	if (*jp == NULL) {
+		return AIS_ENOENT;
+	}
+	return atomic_load(&(*jp)->abort) ? AIS_ESTOPPED : AIS_OK;
+}
+
 static ais_err
 dsort_src_on_req(void *state, act_ctx *ctx, const act_msg *msg)
 {
@@ -893,13 +906,7 @@ dsort_src_on_req(void *state, act_ctx *ctx, const act_msg *msg)
 	if (q == NULL) {
 		return AIS_EPROTO;
 	}
-	j = sh != NULL ? dsort_job_find(sh, q->job_id) : NULL;
-	if (j == NULL) {
-		err = AIS_ENOENT;
-		goto out;
-	}
-	if (atomic_load(&j->abort)) {
-		err = AIS_ESTOPPED;
+	if ((err = dsort_src_job(sh, q->job_id, &j)) != AIS_OK) {
 		goto out;
 	}
 	max = q->max == 0 || q->max > DSORT_FETCH_CHUNK ? DSORT_FETCH_CHUNK
@@ -970,13 +977,7 @@ dsort_src_on_recs(void *state, act_ctx *ctx, const act_msg *msg)
 		err = AIS_EINVAL;
 		goto out;
 	}
-	j = sh != NULL ? dsort_job_find(sh, q->job_id) : NULL;
-	if (j == NULL) {
-		err = AIS_ENOENT;
-		goto out;
-	}
-	if (atomic_load(&j->abort)) {
-		err = AIS_ESTOPPED;
+	if ((err = dsort_src_job(sh, q->job_id, &j)) != AIS_OK) {
 		goto out;
 	}
 	r = (dsort_src_recs) { .j = j, .q = q };
