@@ -30,27 +30,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${TOTAL_MIB:=2048}" "${REC_KIB:=20}" "${NSHARDS:=1000}" "${OUT_SIZE:=256MiB}"
-export AIS_TMP
-AIS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ais-bench-dsort.XXXXXX")
-: >"$AIS_TMP/pids"
-# shellcheck source=../tests/cluster/lib.sh
-. "$ROOT/tests/cluster/lib.sh"
-[ -x "$AISNODE" ] || { echo "bench: build first (no $AISNODE)" >&2; exit 2; }
-
-cleanup() {
-	local pid
-	set +e
-	while read -r pid; do
-		is_aisnode "$pid" && kill -TERM "$pid" 2>/dev/null
-	done <"$AIS_TMP/pids"
-	sleep 1
-	while read -r pid; do
-		is_aisnode "$pid" && kill -KILL "$pid" 2>/dev/null
-	done <"$AIS_TMP/pids"
-	[ -n "${BENCH_LOGS:-}" ] && { mkdir -p "$BENCH_LOGS"; for d in "$AIS_TMP"/*/log; do cp -r "$d" "$BENCH_LOGS/$(basename "$(dirname "$d")")"; done; }
-	rm -rf "$AIS_TMP"
-}
-trap cleanup EXIT
+# shellcheck source=cluster.sh
+. "$ROOT/bench/cluster.sh"
+bench_cluster_init dsort
 
 export DSORT_KIB="$REC_KIB,$REC_KIB" DSORT_POLL=0.05
 DC=("$PY" "$ROOT/tests/cluster/dsort_client.py")

@@ -20,26 +20,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${TOTAL_MIB:=1536}"
-export AIS_TMP
-AIS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ais-bench-reb.XXXXXX")
-: >"$AIS_TMP/pids"
-# shellcheck source=../tests/cluster/lib.sh
-. "$ROOT/tests/cluster/lib.sh"
-[ -x "$AISNODE" ] || { echo "bench: build first (no $AISNODE)" >&2; exit 2; }
-
-cleanup() {
-	local pid
-	set +e
-	while read -r pid; do
-		is_aisnode "$pid" && kill -TERM "$pid" 2>/dev/null
-	done <"$AIS_TMP/pids"
-	sleep 1
-	while read -r pid; do
-		is_aisnode "$pid" && kill -KILL "$pid" 2>/dev/null
-	done <"$AIS_TMP/pids"
-	rm -rf "$AIS_TMP"
-}
-trap cleanup EXIT
+# shellcheck source=cluster.sh
+. "$ROOT/bench/cluster.sh"
+bench_cluster_init reb
 
 RC=("$PY" "$ROOT/tests/cluster/reb_client.py")
 B=bench
