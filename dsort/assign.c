@@ -96,8 +96,8 @@ dsort_assign(const dsort_rec *recs, size_t n, int64_t max_size,
 	}
 	if (ais_tmpl_is_prefix(&t) || t.count == 0) {
 		ais_tmpl_fini(&t);
-		dsort_assign_fail(errbuf, errlen,
-		    "output_format: template has no range");
+		dsort_assign_fail(
+		    errbuf, errlen, "output_format: template has no range");
 		return AIS_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -138,7 +138,8 @@ fail:
 	ais_tmpl_fini(&t);
 	dsort_plan_fini(plan);
 	if (rc == AIS_ENOMEM) {
-		dsort_assign_fail(errbuf, errlen, "dsort assign: out of memory");
+		dsort_assign_fail(
+		    errbuf, errlen, "dsort assign: out of memory");
 	}
 	return rc;
 }

@@ -31,10 +31,10 @@
 #include "dsort/spec.h"
 
 typedef struct dsort_oshard {
-	char *name;      /* object name with extension (owned) */
-	size_t first;    /* records [first, first + count) of the order */
+	char *name;   /* object name with extension (owned) */
+	size_t first; /* records [first, first + count) of the order */
 	size_t count;
-	uint64_t size;   /* sum of the records' sizes */
+	uint64_t size;               /* sum of the records' sizes */
 	char target[AIS_ID_MAX + 1]; /* owner by HRW; "" until mapped */
 } dsort_oshard;
 

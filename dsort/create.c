@@ -94,8 +94,8 @@ dsort_create_file_begin(
 	return AIS_OK;
 }
 
-ais_err
-dsort_create_file_write(dsort_create_sink *s, const void *buf, size_t len)
+static ais_err
+dsort_create_data(dsort_create_sink *s, const void *buf, size_t len, bool ref)
 {
 	ais_err err;
 
@@ -114,13 +114,38 @@ dsort_create_file_write(dsort_create_sink *s, const void *buf, size_t len)
 	if (len == 0) {
 		return AIS_OK;
 	}
-	err = ais_shard_writer_write(s->w, buf, len);
+	err = ref ? ais_shard_writer_write_ref(s->w, buf, len)
+	          : ais_shard_writer_write(s->w, buf, len);
 	if (err != AIS_OK) {
 		return dsort_create_fail(s, err, "file %s: %s", s->fname,
 		    ais_shard_writer_error(s->w));
 	}
 	s->fgot += len;
 	s->rec_bytes += len;
+	return AIS_OK;
+}
+
+ais_err
+dsort_create_file_write(dsort_create_sink *s, const void *buf, size_t len)
+{
+	return dsort_create_data(s, buf, len, false);
+}
+
+ais_err
+dsort_create_file_write_ref(dsort_create_sink *s, const void *buf, size_t len)
+{
+	return dsort_create_data(s, buf, len, true);
+}
+
+ais_err
+dsort_create_flush(dsort_create_sink *s)
+{
+	ais_err err = ais_shard_writer_flush(s->w);
+
+	if (err != AIS_OK) {
+		return dsort_create_fail(
+		    s, err, "%s", ais_shard_writer_error(s->w));
+	}
 	return AIS_OK;
 }
 

@@ -100,6 +100,14 @@ ais_err dsort_create_file_begin(
  * (fetch should return that error as is). */
 ais_err dsort_create_file_write(
     dsort_create_sink *s, const void *buf, size_t len);
+/* As dsort_create_file_write, but buf may be referenced, not copied,
+ * until the next dsort_create_flush() (or the end of the shard): fetch
+ * keeps it valid and unchanged until then. */
+ais_err dsort_create_file_write_ref(
+    dsort_create_sink *s, const void *buf, size_t len);
+/* Writes out everything pending, so that no buffer given to
+ * dsort_create_file_write_ref is referenced any more. */
+ais_err dsort_create_flush(dsort_create_sink *s);
 /* Ends the current file; AIS_EIO when fewer bytes than announced came. */
 ais_err dsort_create_file_end(dsort_create_sink *s);
 

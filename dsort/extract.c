@@ -21,14 +21,14 @@ typedef struct ext_ctx {
 	const dsort_extract_args *a;
 	dsort_extract_result *res;
 	ais_shard_fmt fmt;
-	size_t cap;              /* of res->recs and res->locs */
+	size_t cap; /* of res->recs and res->locs */
 	/* the record being read in materialized mode */
-	unsigned char *stage;    /* its bytes while they fit the budget */
+	unsigned char *stage; /* its bytes while they fit the budget */
 	size_t stage_len, stage_cap;
-	bool spilling;           /* its bytes go to the spill file instead */
-	uint64_t rec_spill_off;  /* where it starts in the spill file */
-	uint64_t spill_off;      /* end of the spill file */
-	ais_err sink_err;        /* our own failure inside the sink */
+	bool spilling;          /* its bytes go to the spill file instead */
+	uint64_t rec_spill_off; /* where it starts in the spill file */
+	uint64_t spill_off;     /* end of the spill file */
+	ais_err sink_err;       /* our own failure inside the sink */
 	char *errbuf;
 	size_t errlen;
 } ext_ctx;
@@ -59,8 +59,8 @@ ext_warn(ext_ctx *c, const char *msg)
 		res->warnings_dropped++;
 		return AIS_OK;
 	}
-	if ((nw = realloc(res->warnings,
-	         (res->nwarnings + 1) * sizeof(*nw))) == NULL) {
+	if ((nw = realloc(res->warnings, (res->nwarnings + 1) * sizeof(*nw)))
+	    == NULL) {
 		return AIS_ENOMEM;
 	}
 	res->warnings = nw;
@@ -110,7 +110,8 @@ ext_spill_open(ext_ctx *c)
 	}
 	if (dir == NULL || dir[0] == '\0') {
 		ais_errbuf_set(c->errbuf, c->errlen,
-		    "extract: memory budget exceeded and no work dir to spill to");
+		    "extract: memory budget exceeded and no work dir to spill "
+		    "to");
 		return AIS_EINVAL;
 	}
 	if ((rc = ext_mkdirs(dir)) != AIS_OK) {
@@ -144,7 +145,8 @@ ext_spill_write(ext_ctx *c, const void *buf, size_t len)
 	const unsigned char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = pwrite(c->res->spill_fd, p, len, (off_t) c->spill_off);
+		ssize_t n
+		    = pwrite(c->res->spill_fd, p, len, (off_t) c->spill_off);
 
 		if (n < 0) {
 			if (errno == EINTR) {
@@ -307,7 +309,8 @@ ext_rollback(ext_ctx *c, size_t n0, uint64_t spill0)
 	}
 	res->n = n0;
 	if (res->spill_fd >= 0 && c->spill_off > spill0) {
-		/* best effort: a failed truncate only wastes disk until fini */
+		/* best effort: a failed truncate only wastes disk until fini
+		 */
 		if (ftruncate(res->spill_fd, (off_t) spill0) == 0) {
 			c->spill_off = spill0;
 		}
@@ -329,8 +332,8 @@ ext_content_key(ext_ctx *c, dsort_rec *r, const dsort_rec_loc *l,
 	ais_err rc;
 
 	for (size_t i = 0; i < sr->nfiles; i++) {
-		if (strcmp(sr->files[i].name + sr->files[i].key_len,
-		        alg->ext) == 0) {
+		if (strcmp(sr->files[i].name + sr->files[i].key_len, alg->ext)
+		    == 0) {
 			f = &l->files[i];
 			break;
 		}
@@ -340,7 +343,8 @@ ext_content_key(ext_ctx *c, dsort_rec *r, const dsort_rec_loc *l,
 	}
 	if (f->size > DSORT_CKEY_MAX) {
 		ais_errbuf_set(c->errbuf, c->errlen,
-		    "record '%s': content key file '%s' is %llu bytes (max %d)",
+		    "record '%s': content key file '%s' is %llu bytes (max "
+		    "%d)",
 		    r->name, f->name, (unsigned long long) f->size,
 		    DSORT_CKEY_MAX);
 		return AIS_EINVAL;
@@ -371,8 +375,8 @@ ext_content_key(ext_ctx *c, dsort_rec *r, const dsort_rec_loc *l,
 		}
 		done += (size_t) n;
 	}
-	rc = dsort_rec_set_content_key(r, alg->ckey_type, buf,
-	    (size_t) f->size, c->errbuf, c->errlen);
+	rc = dsort_rec_set_content_key(
+	    r, alg->ckey_type, buf, (size_t) f->size, c->errbuf, c->errlen);
 	free(buf);
 	return rc;
 }
@@ -397,7 +401,8 @@ ext_add(ext_ctx *c, size_t si, const ais_shard_record *sr, bool materialized,
 	l = &res->locs[res->n];
 	memset(l, 0, sizeof(*l));
 	if ((rc = dsort_rec_init(r, sr->key, sr->key_len, sr->size,
-	         (uint64_t) si << 32 | (sr->index & 0xffffffffu))) != AIS_OK) {
+	         (uint64_t) si << 32 | (sr->index & 0xffffffffu)))
+	    != AIS_OK) {
 		return rc;
 	}
 	r->origin = c->a->origin;
@@ -408,6 +413,7 @@ ext_add(ext_ctx *c, size_t si, const ais_shard_record *sr, bool materialized,
 	if (!materialized) {
 		l->kind = DSORT_LOC_FILE;
 		l->path = res->paths[si];
+		l->src = (uint32_t) si;
 	} else if (c->spilling) {
 		if (c->spill_off - c->rec_spill_off != sr->size) {
 			return AIS_EINTERNAL;
@@ -482,8 +488,8 @@ ext_shard(ext_ctx *c, size_t si, bool materialize, bool *fault, bool *again)
 		close(fd);
 		return rc;
 	}
-	if (!materialize && c->res->paths[si] == NULL &&
-	    (c->res->paths[si] = strdup(in->path)) == NULL) {
+	if (!materialize && c->res->paths[si] == NULL
+	    && (c->res->paths[si] = strdup(in->path)) == NULL) {
 		rc = AIS_ENOMEM;
 		goto out;
 	}
@@ -495,8 +501,8 @@ ext_shard(ext_ctx *c, size_t si, bool materialize, bool *fault, bool *again)
 		c->sink_err = AIS_OK;
 		c->stage_len = 0;
 		c->spilling = false;
-		rc = ais_shard_reader_next(rd, materialize ? ext_sink : NULL,
-		    c, &sr);
+		rc = ais_shard_reader_next(
+		    rd, materialize ? ext_sink : NULL, c, &sr);
 		if (rc != AIS_OK) {
 			if (c->sink_err != AIS_OK) {
 				rc = c->sink_err; /* ours, message set */
@@ -593,18 +599,20 @@ dsort_extract(const dsort_extract_args *a, dsort_extract_result *res,
 	/* messages go to a buffer of ours first: a warn reaction keeps them
 	 * even when the caller passes no errbuf */
 	char msg[AIS_SHARD_ERRLEN + 256] = "";
-	ext_ctx c = { .a = a, .res = res, .errbuf = msg, .errlen = sizeof(msg) };
+	ext_ctx c
+	    = { .a = a, .res = res, .errbuf = msg, .errlen = sizeof(msg) };
 	ais_err rc;
 
 	memset(res, 0, sizeof(*res));
 	res->spill_fd = -1;
 	ais_errbuf_set(errbuf, errlen, "%s", "");
-	if (a == NULL || a->spec == NULL || (a->nshards > 0 && a->shards == NULL)) {
+	if (a == NULL || a->spec == NULL
+	    || (a->nshards > 0 && a->shards == NULL)) {
 		ais_errbuf_set(errbuf, errlen, "extract: bad arguments");
 		return AIS_EINVAL;
 	}
-	if (ais_shard_fmt_parse(a->spec->input_ext, &c.fmt) != AIS_OK ||
-	    !ais_shard_fmt_supported(c.fmt)) {
+	if (ais_shard_fmt_parse(a->spec->input_ext, &c.fmt) != AIS_OK
+	    || !ais_shard_fmt_supported(c.fmt)) {
 		ais_errbuf_set(errbuf, errlen,
 		    "extract: input_extension '%s' is not supported here",
 		    a->spec->input_ext);
@@ -615,8 +623,9 @@ dsort_extract(const dsort_extract_args *a, dsort_extract_result *res,
 		return AIS_EINVAL;
 	}
 	res->npaths = a->nshards;
-	if (a->nshards > 0 &&
-	    (res->paths = calloc(a->nshards, sizeof(*res->paths))) == NULL) {
+	if (a->nshards > 0
+	    && (res->paths = calloc(a->nshards, sizeof(*res->paths)))
+	        == NULL) {
 		rc = AIS_ENOMEM;
 		goto fail;
 	}
@@ -636,8 +645,8 @@ dsort_extract(const dsort_extract_args *a, dsort_extract_result *res,
 			res->shards_done++;
 			continue;
 		}
-		if (!fault ||
-		    a->spec->conf.missing_shards == DSORT_REACT_ABORT) {
+		if (!fault
+		    || a->spec->conf.missing_shards == DSORT_REACT_ABORT) {
 			goto fail;
 		}
 		ext_rollback(&c, n0, spill0);
@@ -646,8 +655,8 @@ dsort_extract(const dsort_extract_args *a, dsort_extract_result *res,
 			res->paths[si] = NULL;
 		}
 		res->shards_skipped++;
-		if (a->spec->conf.missing_shards == DSORT_REACT_WARN &&
-		    (rc = ext_warn(&c, msg)) != AIS_OK) {
+		if (a->spec->conf.missing_shards == DSORT_REACT_WARN
+		    && (rc = ext_warn(&c, msg)) != AIS_OK) {
 			goto fail;
 		}
 		msg[0] = '\0';
@@ -656,8 +665,9 @@ dsort_extract(const dsort_extract_args *a, dsort_extract_result *res,
 		goto fail;
 	}
 	/* md5 keys and the content-key presence check */
-	if ((rc = dsort_recs_prepare(res->recs, res->n, &a->spec->alg, msg,
-	         sizeof(msg))) != AIS_OK) {
+	if ((rc = dsort_recs_prepare(
+	         res->recs, res->n, &a->spec->alg, msg, sizeof(msg)))
+	    != AIS_OK) {
 		goto fail;
 	}
 	free(c.stage);
@@ -667,7 +677,8 @@ fail:
 	if (rc == AIS_ESTOPPED) {
 		ais_errbuf_set(errbuf, errlen, "extract: aborted");
 	} else if (msg[0] == '\0') {
-		ais_errbuf_set(errbuf, errlen, "extract: %s", ais_strerror(rc));
+		ais_errbuf_set(
+		    errbuf, errlen, "extract: %s", ais_strerror(rc));
 	} else {
 		ais_errbuf_set(errbuf, errlen, "%s", msg);
 	}

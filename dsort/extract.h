@@ -59,7 +59,7 @@
 #include "dsort/recsrc.h"
 #include "dsort/spec.h"
 
-#define DSORT_CKEY_MAX (64 * 1024) /* largest content-key file read */
+#define DSORT_CKEY_MAX         (64 * 1024) /* largest content-key file read */
 #define DSORT_EXTRACT_WARN_MAX 100 /* warnings kept; the rest counted */
 
 typedef struct dsort_input_shard {
@@ -71,29 +71,29 @@ typedef struct dsort_extract_args {
 	const dsort_spec *spec;          /* borrowed for the call */
 	const dsort_input_shard *shards; /* borrowed for the call */
 	size_t nshards;
-	const char *workdir;  /* <mountpath>/@ais/<bck>/%ds/<job id>/ */
-	uint64_t mem_budget;  /* bytes of record data held in memory */
+	const char *workdir;      /* <mountpath>/@ais/<bck>/%ds/<job id>/ */
+	uint64_t mem_budget;      /* bytes of record data held in memory */
 	const atomic_bool *abort; /* may be NULL */
-	uint32_t origin;      /* copied to every rec.origin */
+	uint32_t origin;          /* copied to every rec.origin */
 } dsort_extract_args;
 
 typedef struct dsort_extract_result {
 	dsort_rec *recs;     /* owned; recs[i] is located by locs[i] */
 	dsort_rec_loc *locs; /* owned */
 	size_t n;
-	size_t shards_done;    /* shards whose records are in recs */
-	size_t shards_skipped; /* by the missing_shards reaction */
-	uint64_t bytes;        /* sum of rec.size */
-	uint64_t mem_bytes;    /* record bytes held in memory */
+	size_t shards_done;     /* shards whose records are in recs */
+	size_t shards_skipped;  /* by the missing_shards reaction */
+	uint64_t bytes;         /* sum of rec.size */
+	uint64_t mem_bytes;     /* record bytes held in memory */
 	uint64_t spilled_bytes; /* record bytes in the spill file */
-	uint64_t mem_peak;     /* most held at once, staging included */
-	char **warnings;       /* owned, one line each */
+	uint64_t mem_peak;      /* most held at once, staging included */
+	char **warnings;        /* owned, one line each */
 	size_t nwarnings;
 	size_t warnings_dropped; /* past DSORT_EXTRACT_WARN_MAX */
 	/* private: paths the FILE locations borrow */
-	char **paths;          /* shard paths, by shard index (NULL if none) */
+	char **paths; /* shard paths, by shard index (NULL if none) */
 	size_t npaths;
-	char *spill_path;      /* NULL until something spilled */
+	char *spill_path; /* NULL until something spilled */
 	int spill_fd;
 } dsort_extract_result;
 

@@ -84,6 +84,7 @@ dsort_job_hold(dsort_job *j)
 static void
 dsort_job_free(dsort_job *j)
 {
+	dsort_src_fds_fini(j);
 	dsort_extract_result_fini(&j->ex);
 	if (j->workdir[0] != '\0') {
 		(void) rmdir(

@@ -25,12 +25,92 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dsort/job_int.h"
 #include "proto/dsort.pb-c.h"
 
 /* Origin ----------------------------------------------------------------- */
+
+/* Records leave an origin in output order, which visits its input shards
+ * at random: opening and closing the shard per record cost more than
+ * reading the record. So each input file is opened once, on its first
+ * read, and stays open until the extract result goes (cleanup or job
+ * end), within a quarter of RLIMIT_NOFILE; past that, reads open their
+ * own fd as before. */
+ais_err
+dsort_src_fds_init(dsort_job *j)
+{
+	struct rlimit rl;
+	size_t n = j->ex.npaths + 1; /* + the spill file */
+
+	j->src_fds = malloc(n * sizeof(*j->src_fds));
+	if (j->src_fds == NULL) {
+		return AIS_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		atomic_init(&j->src_fds[i], -1);
+	}
+	j->n_src_fds = n;
+	atomic_store(&j->src_fds_open, 0);
+	j->src_fds_max = 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	    && rl.rlim_cur / 4 > j->src_fds_max) {
+		j->src_fds_max = (size_t) (rl.rlim_cur / 4);
+	}
+	return AIS_OK;
+}
+
+void
+dsort_src_fds_fini(dsort_job *j)
+{
+	for (size_t i = 0; i < j->n_src_fds; i++) {
+		int fd = atomic_load(&j->src_fds[i]);
+
+		if (fd >= 0) {
+			close(fd);
+		}
+	}
+	free(j->src_fds);
+	j->src_fds = NULL;
+	j->n_src_fds = 0;
+}
+
+int
+dsort_src_fd(dsort_job *j, const dsort_rec_loc *l, bool *owned)
+{
+	size_t slot = SIZE_MAX;
+	int fd, cur = -1;
+
+	*owned = false;
+	if (j->src_fds != NULL) {
+		if (l->path == j->ex.spill_path) {
+			slot = j->ex.npaths;
+		} else if (l->src < j->ex.npaths
+		    && j->ex.paths[l->src] == l->path) {
+			slot = l->src;
+		}
+	}
+	if (slot != SIZE_MAX && (fd = atomic_load(&j->src_fds[slot])) >= 0) {
+		return fd;
+	}
+	if ((fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return -1;
+	}
+	if (slot == SIZE_MAX
+	    || atomic_fetch_add(&j->src_fds_open, 1) >= j->src_fds_max) {
+		*owned = true;
+		return fd;
+	}
+	/* another reader may have opened it meanwhile: keep theirs */
+	if (!atomic_compare_exchange_strong(&j->src_fds[slot], &cur, fd)) {
+		close(fd);
+		atomic_fetch_sub(&j->src_fds_open, 1);
+		return cur;
+	}
+	return fd;
+}
 
 static ais_err
 dsort_pread_all(int fd, uint8_t *buf, size_t len, uint64_t off)
@@ -59,6 +139,7 @@ dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
 	const char *open_path = NULL;
 	size_t used = 0;
 	int fd = -1;
+	bool owned = false;
 	ais_err err = AIS_OK;
 
 	*np = 0;
@@ -96,16 +177,12 @@ dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
 				memcpy(
 				    buf + used, l->mem + f->offset, f->size);
 			} else {
-				/* records of one input shard often follow each
-				 * other: keep its fd for the next one */
-				if (open_path == NULL
-				    || strcmp(open_path, l->path) != 0) {
-					if (fd >= 0) {
+				if (open_path != l->path) {
+					if (owned) {
 						close(fd);
 					}
 					open_path = NULL;
-					fd = open(
-					    l->path, O_RDONLY | O_CLOEXEC);
+					fd = dsort_src_fd(j, l, &owned);
 					if (fd < 0) {
 						err = ais_err_from_errno(
 						    errno);
@@ -124,7 +201,7 @@ dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
 	}
 	*np = used;
 out:
-	if (fd >= 0) {
+	if (owned) {
 		close(fd);
 	}
 	pthread_rwlock_unlock(&j->ex_lock);
@@ -343,8 +420,9 @@ dsort_pipe_get(
 	if (i >= p->n) {
 		return AIS_EINVAL;
 	}
-	/* the previous record is written: its batch may go */
-	if (p->hold != DSORT_PIPE_NONE && p->b[p->hold].nleft == 0) {
+	/* the previous record is written (and flushed: releases): its
+	 * batch may go */
+	if (dsort_pipe_releases(p)) {
 		act_reply_buf_fini(&p->b[p->hold].rep);
 	}
 	p->hold = DSORT_PIPE_NONE;
@@ -382,6 +460,12 @@ dsort_pipe_get(
 	p->b[k].nleft--;
 	p->hold = k;
 	return AIS_OK;
+}
+
+bool
+dsort_pipe_releases(const dsort_pipe *p)
+{
+	return p->hold != DSORT_PIPE_NONE && p->b[p->hold].nleft == 0;
 }
 
 void

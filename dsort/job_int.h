@@ -88,6 +88,12 @@ typedef struct dsort_job {
 	dsort_extract_result ex;
 	dsort_seq_ix *by_seq;
 	bool ex_ready;
+	/* origin's open input files (job_fetch.c), set up with ex: one slot
+	 * per ex.paths[] plus one for the spill file, -1 until first read */
+	atomic_int *src_fds;
+	size_t n_src_fds;
+	atomic_size_t src_fds_open;
+	size_t src_fds_max;
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -174,6 +180,14 @@ ais_err dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file,
  * AIS_EPROTO when they hold more than max. Blocks on disk. */
 ais_err dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
     uint8_t *buf, size_t max, size_t *np);
+/* The origin's fd cache over j->ex (under ex_lock held for writing):
+ * init once ex is set, fini before ex is finalized (closes them all). */
+ais_err dsort_src_fds_init(dsort_job *j);
+void dsort_src_fds_fini(dsort_job *j);
+/* An fd to read l (a FILE location of j->ex; ex_lock held for reading):
+ * the cached one, or when the cache is full or does not know the file a
+ * new one, *owned, for the caller to close. -1 with errno on failure. */
+int dsort_src_fd(dsort_job *j, const dsort_rec_loc *l, bool *owned);
 /* By seq, or NULL (v sorted by seq). */
 const dsort_seq_ix *dsort_seq_find(
     const dsort_seq_ix *v, size_t n, uint64_t seq);
@@ -184,12 +198,16 @@ typedef struct dsort_pipe dsort_pipe;
 ais_err dsort_pipe_open(
     dsort_job *j, const dsort_fetch_rec *recs, size_t n, dsort_pipe **out);
 /* The bytes of record i (files concatenated, recs[i].total long), valid
- * until the next get or close; records must be taken in order. *data is
+ * until a later get that dsort_pipe_releases() announces, or close;
+ * records must be taken in order. *data is
  * NULL (and AIS_OK) for a record too large to batch: stream it in chunks.
  * Errors name the origin in eb: the reply's status, AIS_EPROTO for a
  * short reply, AIS_ESTOPPED once the job aborted. */
 ais_err dsort_pipe_get(
     dsort_pipe *p, size_t i, const uint8_t **data, char *eb, size_t elen);
+/* True when the next get frees the bytes of records handed out before
+ * (the creator flushes its writer's references to them first). */
+bool dsort_pipe_releases(const dsort_pipe *p);
 /* Waits for whatever is still in flight and frees. Accepts NULL. */
 void dsort_pipe_close(dsort_pipe *p);
 

@@ -278,6 +278,7 @@ dsort_job_cleanup_main(void *arg)
 	free(names);
 	free(mpaths);
 	pthread_rwlock_wrlock(&j->ex_lock);
+	dsort_src_fds_fini(j);
 	dsort_extract_result_fini(&j->ex);
 	free(j->by_seq);
 	j->by_seq = NULL;
@@ -717,6 +718,8 @@ dsort_job_extract_main(void *arg)
 	pthread_rwlock_wrlock(&j->ex_lock);
 	j->ex = res;
 	j->by_seq = ix;
+	/* without the cache every read opens its file: slower, not wrong */
+	(void) dsort_src_fds_init(j);
 	j->ex_ready = true;
 	pthread_rwlock_unlock(&j->ex_lock);
 	ix = NULL;
@@ -1154,6 +1157,7 @@ dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file, uint64_t off,
 	const dsort_rec_loc *l;
 	size_t n = 0, first = 0, last;
 	int fd = -1;
+	bool owned = false;
 	ais_err err = AIS_OK;
 
 	*np = 0;
@@ -1192,7 +1196,7 @@ dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file, uint64_t off,
 		} else {
 			size_t got = 0;
 
-			if (fd < 0 && (fd = open(l->path, O_RDONLY)) < 0) {
+			if (fd < 0 && (fd = dsort_src_fd(j, l, &owned)) < 0) {
 				err = ais_err_from_errno(errno);
 				goto out;
 			}
@@ -1217,7 +1221,7 @@ dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file, uint64_t off,
 	}
 	*np = n;
 out:
-	if (fd >= 0) {
+	if (owned) {
 		close(fd);
 	}
 	pthread_rwlock_unlock(&j->ex_lock);
@@ -1272,8 +1276,9 @@ dsort_feed_open(dsort_feed *f)
 	return AIS_OK;
 }
 
+/* ref: buf stays valid until the creator's next flush (a batch reply) */
 static ais_err
-dsort_feed_bytes(dsort_feed *f, const uint8_t *buf, size_t n)
+dsort_feed_bytes(dsort_feed *f, const uint8_t *buf, size_t n, bool ref)
 {
 	ais_err err;
 
@@ -1287,7 +1292,8 @@ dsort_feed_bytes(dsort_feed *f, const uint8_t *buf, size_t n)
 			return AIS_EIO; /* more bytes than the files hold */
 		}
 		take = f->left < n ? (size_t) f->left : n;
-		err = dsort_create_file_write(f->s, buf, take);
+		err = ref ? dsort_create_file_write_ref(f->s, buf, take)
+		          : dsort_create_file_write(f->s, buf, take);
 		if (err != AIS_OK) {
 			return err;
 		}
@@ -1346,13 +1352,20 @@ dsort_fetch(void *arg, const dsort_create_rec *rec, dsort_create_sink *s)
 	uint64_t off = 0;
 	ais_err err;
 
+	/* the writer may still point into a reply the pipe is about to
+	 * free */
+	if (dsort_pipe_releases(c->pipe)
+	    && (err = dsort_create_flush(s)) != AIS_OK) {
+		return err;
+	}
 	err = dsort_pipe_get(c->pipe, fr->idx, &data, c->feb, sizeof(c->feb));
 	if (err != AIS_OK) {
 		return err;
 	}
 	if (data != NULL) {
 		/* batched: the whole record is in the reply */
-		if ((err = dsort_feed_bytes(&f, data, fr->total)) != AIS_OK) {
+		if ((err = dsort_feed_bytes(&f, data, fr->total, true))
+		    != AIS_OK) {
 			return err;
 		}
 		return dsort_feed_open(&f); /* trailing empty files */
@@ -1375,7 +1388,7 @@ dsort_fetch(void *arg, const dsort_create_rec *rec, dsort_create_sink *s)
 		if (n == 0) {
 			return AIS_EIO; /* origin has fewer bytes */
 		}
-		if ((err = dsort_feed_bytes(&f, c->buf, n)) != AIS_OK) {
+		if ((err = dsort_feed_bytes(&f, c->buf, n, false)) != AIS_OK) {
 			return err;
 		}
 		off += n;

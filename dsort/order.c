@@ -19,8 +19,8 @@
 #include "core/cksum.h"
 #include "dsort/shard.h"
 
-static void dsort_order_fail(char *errbuf, size_t errlen, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+static void dsort_order_fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 dsort_order_fail(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -49,8 +49,8 @@ dsort_rec_ext(const char *path, size_t len)
 }
 
 ais_err
-dsort_rec_init(dsort_rec *r, const char *name, size_t len, uint64_t size,
-    uint64_t seq)
+dsort_rec_init(
+    dsort_rec *r, const char *name, size_t len, uint64_t size, uint64_t seq)
 {
 	memset(r, 0, sizeof(*r));
 	r->name = strndup(name, len);
@@ -130,8 +130,8 @@ dsort_rec_set_str(dsort_rec *r, const void *buf, size_t len)
 }
 
 ais_err
-dsort_rec_set_content_key(dsort_rec *r, dsort_ckey_type type,
-    const void *buf, size_t len, char *errbuf, size_t errlen)
+dsort_rec_set_content_key(dsort_rec *r, dsort_ckey_type type, const void *buf,
+    size_t len, char *errbuf, size_t errlen)
 {
 	const char *b = buf, *e = b + len;
 	char tmp[128], *end;
@@ -146,8 +146,8 @@ dsort_rec_set_content_key(dsort_rec *r, dsort_ckey_type type,
 		e--;
 	}
 	/* Numbers fit in 128 bytes; anything longer is not one. */
-	if (e == b || (size_t) (e - b) >= sizeof(tmp) ||
-	    memchr(b, '\0', (size_t) (e - b)) != NULL) {
+	if (e == b || (size_t) (e - b) >= sizeof(tmp)
+	    || memchr(b, '\0', (size_t) (e - b)) != NULL) {
 		goto bad;
 	}
 	memcpy(tmp, b, (size_t) (e - b));
@@ -174,8 +174,8 @@ dsort_rec_set_content_key(dsort_rec *r, dsort_ckey_type type,
 	return AIS_OK;
 bad:
 	dsort_order_fail(errbuf, errlen,
-	    "record \"%.*s\": sorting key \"%.*s\" is not a valid %s",
-	    200, r->name != NULL ? r->name : "", len < 40 ? (int) len : 40,
+	    "record \"%.*s\": sorting key \"%.*s\" is not a valid %s", 200,
+	    r->name != NULL ? r->name : "", len < 40 ? (int) len : 40,
 	    (const char *) buf, dsort_ckey_type_str(type));
 	return AIS_EINVAL;
 }
@@ -202,11 +202,11 @@ dsort_recs_prepare(dsort_rec *recs, size_t n, const dsort_alg *alg,
 	ais_err rc;
 
 	for (size_t i = 0; i < n; i++) {
-		if (alg->kind == DSORT_ALG_MD5 &&
-		    recs[i].kkind != DSORT_KEY_STR) {
+		if (alg->kind == DSORT_ALG_MD5
+		    && recs[i].kkind != DSORT_KEY_STR) {
 			if ((rc = dsort_rec_md5(&recs[i])) != AIS_OK) {
-				dsort_order_fail(errbuf, errlen,
-				    "md5 key: %s", ais_strerror(rc));
+				dsort_order_fail(errbuf, errlen, "md5 key: %s",
+				    ais_strerror(rc));
 				return rc;
 			}
 		}
@@ -216,13 +216,13 @@ dsort_recs_prepare(dsort_rec *recs, size_t n, const dsort_alg *alg,
 		dsort_key_kind want = alg->ckey_type == DSORT_CKEY_INT
 		    ? DSORT_KEY_INT
 		    : alg->ckey_type == DSORT_CKEY_FLOAT ? DSORT_KEY_FLOAT
-		                                          : DSORT_KEY_STR;
+		                                         : DSORT_KEY_STR;
 		if (recs[i].kkind != want) {
 			dsort_order_fail(errbuf, errlen,
 			    "record \"%.*s\": no %s sorting key (missing "
 			    "\"%.*s\" file)",
-			    200, recs[i].name, dsort_ckey_type_str(
-			        alg->ckey_type), 32, alg->ext);
+			    200, recs[i].name,
+			    dsort_ckey_type_str(alg->ckey_type), 32, alg->ext);
 			return AIS_EINVAL;
 		}
 	}
@@ -265,7 +265,7 @@ dsort_rec_cmp(const dsort_rec *a, const dsort_rec *b, const dsort_alg *alg)
 	}
 	if (c != 0) {
 		return alg->decreasing && alg->kind != DSORT_ALG_SHUFFLE ? -c
-		                                                        : c;
+		                                                         : c;
 	}
 	/* Ties: name, then input order, so every node agrees. */
 	if ((c = strcmp(a->name, b->name)) != 0) {
@@ -334,8 +334,8 @@ dsort_shuffle(dsort_rec *recs, size_t n, const dsort_alg *alg)
 	uint64_t seed = alg->seed;
 	dsort_rng rng;
 
-	if (!alg->has_seed &&
-	    getrandom(&seed, sizeof(seed), 0) != (ssize_t) sizeof(seed)) {
+	if (!alg->has_seed
+	    && getrandom(&seed, sizeof(seed), 0) != (ssize_t) sizeof(seed)) {
 		seed = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32);
 	}
 	for (int i = 0; i < 4; i++) {
@@ -359,8 +359,7 @@ dsort_order(dsort_rec *recs, size_t n, const dsort_alg *alg, char *errbuf,
 		return rc;
 	}
 	if (n > 1) {
-		qsort_r(recs, n, sizeof(*recs), dsort_qsort_cmp,
-		    (void *) alg);
+		qsort_r(recs, n, sizeof(*recs), dsort_qsort_cmp, (void *) alg);
 	}
 	if (alg->kind == DSORT_ALG_SHUFFLE) {
 		dsort_shuffle(recs, n, alg);
@@ -371,9 +370,9 @@ dsort_order(dsort_rec *recs, size_t n, const dsort_alg *alg, char *errbuf,
 /* ---- k-way merge: a binary min-heap of run indices by head record ---- */
 
 typedef struct dsort_heap {
-	size_t *h;       /* run indices */
+	size_t *h; /* run indices */
 	size_t n;
-	size_t *pos;     /* next record of each run */
+	size_t *pos; /* next record of each run */
 	dsort_run *runs;
 	const dsort_alg *alg;
 } dsort_heap;
@@ -382,7 +381,8 @@ static bool
 dsort_heap_less(const dsort_heap *hp, size_t a, size_t b)
 {
 	return dsort_rec_cmp(&hp->runs[a].recs[hp->pos[a]],
-	           &hp->runs[b].recs[hp->pos[b]], hp->alg) < 0;
+	           &hp->runs[b].recs[hp->pos[b]], hp->alg)
+	    < 0;
 }
 
 static void
@@ -407,8 +407,8 @@ dsort_heap_down(dsort_heap *hp, size_t i)
 }
 
 ais_err
-dsort_merge(dsort_run *runs, size_t nruns, const dsort_alg *alg,
-    dsort_rec *out)
+dsort_merge(
+    dsort_run *runs, size_t nruns, const dsort_alg *alg, dsort_rec *out)
 {
 	dsort_heap hp = { .runs = runs, .alg = alg };
 	size_t k = 0;
@@ -475,8 +475,8 @@ dsort_splitters(dsort_rec *samples, size_t nsamples, size_t nparts,
 		const dsort_rec *s = &samples[i * nsamples / nparts];
 		/* Quantile 0 would make range 0 always empty; and equal
 		 * neighbours would make a range empty for nothing. */
-		if ((i * nsamples / nparts == 0) ||
-		    (k > 0 && dsort_rec_cmp(&spl[k - 1], s, alg) >= 0)) {
+		if ((i * nsamples / nparts == 0)
+		    || (k > 0 && dsort_rec_cmp(&spl[k - 1], s, alg) >= 0)) {
 			continue;
 		}
 		if ((rc = dsort_rec_copy(&spl[k], s)) != AIS_OK) {

@@ -50,19 +50,19 @@ typedef enum dsort_key_kind {
 	DSORT_KEY_NONE = 0, /* no key yet (content: key file not seen) */
 	DSORT_KEY_INT,
 	DSORT_KEY_FLOAT,
-	DSORT_KEY_STR,      /* content string key or md5 hex */
+	DSORT_KEY_STR, /* content string key or md5 hex */
 } dsort_key_kind;
 
 typedef struct dsort_rec {
-	char *name;          /* record name (owned, NUL-terminated) */
+	char *name; /* record name (owned, NUL-terminated) */
 	dsort_key_kind kkind;
-	int64_t ki;          /* DSORT_KEY_INT */
-	double kf;           /* DSORT_KEY_FLOAT */
-	char *ks;            /* DSORT_KEY_STR (owned) */
+	int64_t ki; /* DSORT_KEY_INT */
+	double kf;  /* DSORT_KEY_FLOAT */
+	char *ks;   /* DSORT_KEY_STR (owned) */
 	size_t kslen;
-	uint64_t size;       /* bytes of all its files */
-	uint64_t seq;        /* input order (caller-assigned, unique) */
-	uint32_t origin;     /* caller's tag: e.g. the target holding it */
+	uint64_t size;   /* bytes of all its files */
+	uint64_t seq;    /* input order (caller-assigned, unique) */
+	uint32_t origin; /* caller's tag: e.g. the target holding it */
 } dsort_rec;
 
 typedef struct dsort_run {
@@ -79,8 +79,8 @@ size_t dsort_rec_name_len(const char *path, size_t len);
 const char *dsort_rec_ext(const char *path, size_t len);
 
 /* Sets r->name to a copy of name[0..len); AIS_ENOMEM. */
-ais_err dsort_rec_init(dsort_rec *r, const char *name, size_t len,
-    uint64_t size, uint64_t seq);
+ais_err dsort_rec_init(
+    dsort_rec *r, const char *name, size_t len, uint64_t size, uint64_t seq);
 /* Deep copy (name and string key); AIS_ENOMEM. */
 ais_err dsort_rec_copy(dsort_rec *dst, const dsort_rec *src);
 void dsort_rec_fini(dsort_rec *r); /* frees name and key; accepts zeroed */
@@ -100,8 +100,8 @@ ais_err dsort_recs_prepare(dsort_rec *recs, size_t n, const dsort_alg *alg,
 
 /* <0, 0, >0 in the algorithm's order (shuffle: name order). Records must
  * be prepared. 0 only for the same name and seq. */
-int dsort_rec_cmp(const dsort_rec *a, const dsort_rec *b,
-    const dsort_alg *alg);
+int dsort_rec_cmp(
+    const dsort_rec *a, const dsort_rec *b, const dsort_alg *alg);
 
 /* Prepares and sorts recs in place in the algorithm's final order
  * (shuffle included). Does not block; O(n log n). */
@@ -115,8 +115,8 @@ void dsort_shuffle(dsort_rec *recs, size_t n, const dsort_alg *alg);
 /* Merges sorted runs into out[0..total) (allocated by the caller). Takes
  * the records: each run's records are moved (their pointers cleared), so
  * runs' arrays only need free(). Does not shuffle. AIS_ENOMEM. */
-ais_err dsort_merge(dsort_run *runs, size_t nruns, const dsort_alg *alg,
-    dsort_rec *out);
+ais_err dsort_merge(
+    dsort_run *runs, size_t nruns, const dsort_alg *alg, dsort_rec *out);
 
 /* Picks nparts-1 splitters from samples (sorted in place): the records at
  * quantiles i*n/nparts. *out (owned, free with dsort_recs_free) gets deep

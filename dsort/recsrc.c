@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RECMETA_NAME_MAX 65535u  /* names, paths and string keys */
+#define RECMETA_NAME_MAX  65535u /* names, paths and string keys */
 #define RECMETA_FILES_MAX 1000000u
 
 void
@@ -36,8 +36,9 @@ recsrc_stream_file(int fd, const dsort_file_loc *f, unsigned char *buf,
 	ais_err rc;
 
 	while (done < f->size) {
-		size_t want = f->size - done < bufsz ? (size_t) (f->size - done)
-		                                     : bufsz;
+		size_t want = f->size - done < bufsz
+		    ? (size_t) (f->size - done)
+		    : bufsz;
 		ssize_t n;
 
 		if (abort != NULL && atomic_load(abort)) {
@@ -71,7 +72,8 @@ recsrc_stream_mem(const dsort_rec_loc *l, dsort_recsrc_cb cb, void *arg,
 		const dsort_file_loc *f = &l->files[i];
 
 		if (f->size > 0 && l->mem == NULL) {
-			return AIS_ENOENT; /* decoded elsewhere: no bytes here */
+			return AIS_ENOENT; /* decoded elsewhere: no bytes here
+			                    */
 		}
 		for (uint64_t done = 0; done < f->size;) {
 			size_t k = f->size - done < DSORT_RECSRC_CHUNK
@@ -117,7 +119,8 @@ dsort_recsrc_stream(const dsort_rec_loc *l, dsort_recsrc_cb cb, void *arg,
 	if (fd < 0) {
 		return ais_err_from_errno(errno);
 	}
-	/* a buffer no larger than the biggest file: small records stay cheap */
+	/* a buffer no larger than the biggest file: small records stay cheap
+	 */
 	for (size_t i = 0; i < l->nfiles; i++) {
 		if (l->files[i].size > largest) {
 			largest = l->files[i].size;
@@ -131,8 +134,8 @@ dsort_recsrc_stream(const dsort_rec_loc *l, dsort_recsrc_cb cb, void *arg,
 		return AIS_ENOMEM;
 	}
 	for (size_t i = 0; i < l->nfiles && rc == AIS_OK; i++) {
-		rc = recsrc_stream_file(fd, &l->files[i], buf, bufsz, cb, arg,
-		    abort);
+		rc = recsrc_stream_file(
+		    fd, &l->files[i], buf, bufsz, cb, arg, abort);
 	}
 	free(buf);
 	close(fd);
@@ -155,7 +158,8 @@ dsort_recsrc_range(const dsort_rec_loc *l, size_t i, const char **pathp,
 	return AIS_OK;
 }
 
-/* ---- wire form ----------------------------------------------------------- */
+/* ---- wire form -----------------------------------------------------------
+ */
 
 typedef struct wbuf {
 	unsigned char *p; /* NULL: only count */
@@ -198,14 +202,13 @@ static ais_err
 recmeta_write(wbuf *w, const dsort_rec *r, const dsort_rec_loc *l)
 {
 	size_t nlen = r->name != NULL ? strlen(r->name) : 0;
-	const char *path = l->kind == DSORT_LOC_FILE && l->path != NULL
-	    ? l->path
-	    : "";
+	const char *path
+	    = l->kind == DSORT_LOC_FILE && l->path != NULL ? l->path : "";
 	size_t plen = strlen(path);
 	uint64_t fbits;
 
-	if (nlen > RECMETA_NAME_MAX || plen > RECMETA_NAME_MAX ||
-	    r->kslen > RECMETA_NAME_MAX || l->nfiles > RECMETA_FILES_MAX) {
+	if (nlen > RECMETA_NAME_MAX || plen > RECMETA_NAME_MAX
+	    || r->kslen > RECMETA_NAME_MAX || l->nfiles > RECMETA_FILES_MAX) {
 		return AIS_EINVAL;
 	}
 	w_uint(w, DSORT_RECMETA_VERSION, 1);
@@ -220,7 +223,8 @@ recmeta_write(wbuf *w, const dsort_rec *r, const dsort_rec_loc *l)
 		w_uint(w, fbits, 8);
 		break;
 	case DSORT_KEY_STR:
-		w_str(w, r->ks != NULL ? r->ks : "", r->ks != NULL ? r->kslen : 0);
+		w_str(w, r->ks != NULL ? r->ks : "",
+		    r->ks != NULL ? r->kslen : 0);
 		break;
 	default:
 		break;
@@ -298,8 +302,8 @@ r_str(rbuf *rb, char **out, size_t *lenp)
 {
 	uint64_t n;
 
-	if (!r_uint(rb, 4, &n) || n > RECMETA_NAME_MAX ||
-	    rb->len - rb->off < n) {
+	if (!r_uint(rb, 4, &n) || n > RECMETA_NAME_MAX
+	    || rb->len - rb->off < n) {
 		return AIS_EPROTO;
 	}
 	if ((*out = malloc((size_t) n + 1)) == NULL) {
@@ -315,8 +319,8 @@ r_str(rbuf *rb, char **out, size_t *lenp)
 }
 
 ais_err
-dsort_rec_meta_decode(const void *buf, size_t len, size_t *usedp,
-    dsort_rec *r, dsort_rec_loc *l)
+dsort_rec_meta_decode(
+    const void *buf, size_t len, size_t *usedp, dsort_rec *r, dsort_rec_loc *l)
 {
 	rbuf rb = { .p = buf, .len = len };
 	uint64_t v, nfiles;
@@ -352,8 +356,8 @@ dsort_rec_meta_decode(const void *buf, size_t len, size_t *usedp,
 		}
 		rc = AIS_EPROTO;
 	}
-	if (!r_uint(&rb, 8, &r->size) || !r_uint(&rb, 8, &r->seq) ||
-	    !r_uint(&rb, 4, &v)) {
+	if (!r_uint(&rb, 8, &r->size) || !r_uint(&rb, 8, &r->seq)
+	    || !r_uint(&rb, 4, &v)) {
 		goto fail;
 	}
 	r->origin = (uint32_t) v;
@@ -368,12 +372,13 @@ dsort_rec_meta_decode(const void *buf, size_t len, size_t *usedp,
 	l->path = l->kind == DSORT_LOC_FILE ? l->path_buf : NULL;
 	/* each file takes >= 28 bytes: refuse counts the message cannot hold
 	 * before allocating for them */
-	if (!r_uint(&rb, 4, &nfiles) || nfiles > RECMETA_FILES_MAX ||
-	    nfiles > (rb.len - rb.off) / 28) {
+	if (!r_uint(&rb, 4, &nfiles) || nfiles > RECMETA_FILES_MAX
+	    || nfiles > (rb.len - rb.off) / 28) {
 		goto fail;
 	}
-	if (nfiles > 0 &&
-	    (l->files = calloc((size_t) nfiles, sizeof(*l->files))) == NULL) {
+	if (nfiles > 0
+	    && (l->files = calloc((size_t) nfiles, sizeof(*l->files)))
+	        == NULL) {
 		rc = AIS_ENOMEM;
 		goto fail;
 	}
@@ -386,8 +391,8 @@ dsort_rec_meta_decode(const void *buf, size_t len, size_t *usedp,
 		}
 		l->nfiles = i + 1;
 		rc = AIS_EPROTO;
-		if (!r_uint(&rb, 8, &f->size) || !r_uint(&rb, 8, &v) ||
-		    !r_uint(&rb, 8, &f->offset)) {
+		if (!r_uint(&rb, 8, &f->size) || !r_uint(&rb, 8, &v)
+		    || !r_uint(&rb, 8, &f->offset)) {
 			goto fail;
 		}
 		f->mtime = (int64_t) v;

@@ -40,7 +40,7 @@
 #include "core/err.h"
 #include "dsort/order.h"
 
-#define DSORT_RECSRC_CHUNK (1024 * 1024) /* largest chunk a callback gets */
+#define DSORT_RECSRC_CHUNK    (1024 * 1024) /* largest chunk a callback gets */
 #define DSORT_RECMETA_VERSION 1
 
 typedef enum dsort_loc_kind {
@@ -49,7 +49,7 @@ typedef enum dsort_loc_kind {
 } dsort_loc_kind;
 
 typedef struct dsort_file_loc {
-	char *name;      /* path inside the shard, e.g. "a/s01.jpg" (owned) */
+	char *name; /* path inside the shard, e.g. "a/s01.jpg" (owned) */
 	uint64_t size;
 	int64_t mtime;   /* seconds; 0 when the shard had none */
 	uint64_t offset; /* of the data in path (FILE) or in mem (MEM) */
@@ -57,13 +57,16 @@ typedef struct dsort_file_loc {
 
 typedef struct dsort_rec_loc {
 	dsort_loc_kind kind;
-	const char *path;     /* FILE: borrowed from the owner (the extract
-	                       * result), or path_buf after a decode */
-	char *path_buf;       /* owned copy, set only by decode */
-	unsigned char *mem;   /* MEM: owned; NULL when all files are empty
-	                       * or after a decode */
+	const char *path;      /* FILE: borrowed from the owner (the extract
+	                        * result), or path_buf after a decode */
+	char *path_buf;        /* owned copy, set only by decode */
+	unsigned char *mem;    /* MEM: owned; NULL when all files are empty
+	                        * or after a decode */
 	dsort_file_loc *files; /* owned, in shard order */
 	size_t nfiles;
+	uint32_t src; /* FILE in an input shard: the index of path among the
+	               * extract result's shard paths (a hint: users check
+	               * that it names path); not encoded */
 } dsort_rec_loc;
 
 void dsort_rec_loc_fini(dsort_rec_loc *l); /* accepts a zeroed l */
@@ -73,8 +76,8 @@ void dsort_rec_loc_fini(dsort_rec_loc *l); /* accepts a zeroed l */
  * buf == NULL, len == 0 marking the end of the file (a 0-byte file gets
  * only that), as ais_shard_sink does. Anything but AIS_OK stops the stream
  * and is returned. */
-typedef ais_err (*dsort_recsrc_cb)(void *arg, const dsort_file_loc *f,
-    const void *buf, size_t len);
+typedef ais_err (*dsort_recsrc_cb)(
+    void *arg, const dsort_file_loc *f, const void *buf, size_t len);
 
 /* Streams every file of the record to cb, in order. abort (may be NULL) is
  * checked between chunks: AIS_ESTOPPED. A FILE location that no longer

@@ -57,22 +57,21 @@ shard_fmt_probe(ais_shard_fmt fmt)
 	if (ok) {
 		switch (fmt) {
 		case AIS_SHARD_TAR:
-			ok = archive_read_support_format_tar(r) == ARCHIVE_OK &&
-			    archive_write_set_format_pax_restricted(w) ==
-			        ARCHIVE_OK;
+			ok = archive_read_support_format_tar(r) == ARCHIVE_OK
+			    && archive_write_set_format_pax_restricted(w)
+			        == ARCHIVE_OK;
 			break;
 		case AIS_SHARD_TGZ:
-			ok = archive_read_support_filter_gzip(r) ==
-			        ARCHIVE_OK &&
-			    archive_write_add_filter_gzip(w) == ARCHIVE_OK;
+			ok = archive_read_support_filter_gzip(r) == ARCHIVE_OK
+			    && archive_write_add_filter_gzip(w) == ARCHIVE_OK;
 			break;
 		case AIS_SHARD_ZIP:
-			ok = archive_read_support_format_zip(r) == ARCHIVE_OK &&
-			    archive_write_set_format_zip(w) == ARCHIVE_OK;
+			ok = archive_read_support_format_zip(r) == ARCHIVE_OK
+			    && archive_write_set_format_zip(w) == ARCHIVE_OK;
 			break;
 		case AIS_SHARD_TLZ4:
-			ok = archive_read_support_filter_lz4(r) == ARCHIVE_OK &&
-			    archive_write_add_filter_lz4(w) == ARCHIVE_OK;
+			ok = archive_read_support_filter_lz4(r) == ARCHIVE_OK
+			    && archive_write_add_filter_lz4(w) == ARCHIVE_OK;
 			break;
 		default:
 			ok = false;

@@ -145,7 +145,8 @@ void ais_shard_reader_free(ais_shard_reader *r);
  * output buffer. Output is coalesced: small pieces (headers, padding, small
  * files) collect in the output buffer, large ones are written from the
  * caller's memory, together with what is pending, in one writev(2); so
- * until close the file may lag behind what was added by up to 256 KiB.
+ * until close the file may lag behind what was added by up to 256 KiB,
+ * plus whatever write_ref data waits for the caller's flush.
  */
 typedef struct ais_shard_writer ais_shard_writer;
 
@@ -180,6 +181,14 @@ ais_err ais_shard_writer_begin(
     ais_shard_writer *w, const char *name, uint64_t size, int64_t mtime);
 ais_err ais_shard_writer_write(
     ais_shard_writer *w, const void *buf, size_t len);
+/* As write, but without a copy where the format lets the data through
+ * unchanged (tar): buf may stay referenced until the next flush, close or
+ * free, and the caller keeps it valid and unchanged until then. */
+ais_err ais_shard_writer_write_ref(
+    ais_shard_writer *w, const void *buf, size_t len);
+/* Writes everything pending to the fd; afterwards no write_ref buffer is
+ * referenced. */
+ais_err ais_shard_writer_flush(ais_shard_writer *w);
 ais_err ais_shard_writer_end(ais_shard_writer *w);
 /* Writes the trailer and flushes the output buffer (the tap sees the last
  * bytes here); the shard is complete only when this returns AIS_OK. Closes

@@ -7,13 +7,29 @@
  * Output path. libarchive's client filter is unblocked (bytes_per_block 0):
  * it hands every piece the format or the last compression filter produces
  * straight to shard_wr_write(), without its default copy into 10 KiB
- * blocks and one write(2) per block. The callback coalesces instead: a
- * small piece (tar headers and padding, small files' data) is appended to
- * the writer's 256 KiB output buffer; a large piece, or one that does not
- * fit, goes out together with whatever is pending as one writev(2), with
- * no copy. Close flushes the rest after the trailer. Unblocked output adds
- * no padding, so the bytes are the same as with bytes_in_last_block 1.
+ * blocks and one write(2) per block. The callback gathers pieces into an
+ * iovec list instead and writes them with one writev(2) per flush:
+ *   - a small piece (tar headers and padding, small files' data) is
+ *     copied into the writer's 256 KiB output buffer;
+ *   - a piece of the caller's memory given with write_ref (libarchive
+ *     passes uncompressed file data through unchanged) is referenced,
+ *     not copied, until the caller's next flush;
+ *   - any other large piece is borrowed only for the call, so it goes out
+ *     at once together with whatever is pending.
+ * Close flushes the rest after the trailer. Unblocked output adds no
+ * padding, so the bytes are the same as with bytes_in_last_block 1.
  * The optional tap sees each byte once it is in the file, in file order.
+ *
+ * Tar headers. A tar shard is written as pax_restricted, which for a file
+ * whose name, size and mtime fit a ustar header emits exactly the ustar
+ * header. libarchive's pax writer clones every entry and converts its
+ * name to wide characters and back to decide that, which costs more than
+ * copying the data of a 20 KiB file; so plain entries (shard_tar_plain)
+ * go through a ustar writer and only the others through a pax writer
+ * opened on first need. Both emit each entry whole (header, data,
+ * padding) into the same output, in order; only the ustar writer's
+ * trailer is kept. The bytes are those of a single pax_restricted writer
+ * (tests/unit/dsort/test_shard.c compares them).
  *
  * ais_shard_tar_file_size() must agree with the writer byte for byte. The
  * common case (short ASCII name, size and mtime that fit ustar's octal
@@ -38,11 +54,15 @@
 #define SHARD_WR_BUF          (128 * 1024)
 #define SHARD_WR_OBUF         (256 * 1024) /* coalescing output buffer */
 #define SHARD_WR_BIG          (64 * 1024) /* pieces this large skip the buffer */
+#define SHARD_WR_REF_MIN      2048 /* smaller referenced pieces are copied */
+#define SHARD_WR_IOV          512  /* iovecs per writev (<= IOV_MAX) */
 #define SHARD_USTAR_NAME      100
 #define SHARD_USTAR_OCTAL_MAX 077777777777ULL /* 11 octal digits */
 
 struct ais_shard_writer {
-	struct archive *a;
+	struct archive *a;     /* every format; for TAR the ustar writer */
+	struct archive *pax;   /* TAR: entries ustar cannot hold, or NULL */
+	struct archive *cur_a; /* the archive of the open entry */
 	struct archive_entry *e;
 	char *name; /* shard name for messages */
 	ais_shard_fmt fmt;
@@ -56,9 +76,13 @@ struct ais_shard_writer {
 	char *cur;           /* file being written (for messages) */
 	uint64_t want, got;  /* its announced and written sizes */
 	unsigned char *cbuf; /* copy buffer for add_range */
-	unsigned char *obuf; /* output not yet written to fd */
-	size_t olen;         /* bytes pending in obuf */
-	ais_shard_tap tap;   /* sees what reaches fd, or NULL */
+	unsigned char *obuf; /* copied output not yet written to fd */
+	size_t olen;         /* bytes of obuf in use (until the flush) */
+	struct iovec iov[SHARD_WR_IOV]; /* pending output, in file order */
+	int niov;
+	const char *ref_lo, *ref_hi; /* caller memory the callback may
+	                              * reference (write_ref), else NULL */
+	ais_shard_tap tap;           /* sees what reaches fd, or NULL */
 	void *tap_arg;
 	ais_err failed; /* sticky */
 	char err[AIS_SHARD_ERRLEN];
@@ -66,6 +90,8 @@ struct ais_shard_writer {
 
 static ais_err shard_wr_fail(ais_shard_writer *w, ais_err rc, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
+static bool shard_tar_plain(
+    const char *name, size_t len, uint64_t size, int64_t mtime);
 
 static ais_err
 shard_wr_fail(ais_shard_writer *w, ais_err rc, const char *fmt, ...)
@@ -86,7 +112,8 @@ shard_wr_fail(ais_shard_writer *w, ais_err rc, const char *fmt, ...)
 static ais_err
 shard_wr_archive_fail(ais_shard_writer *w, const char *what)
 {
-	const char *s = archive_error_string(w->a);
+	const char *s
+	    = archive_error_string(w->cur_a != NULL ? w->cur_a : w->a);
 	ais_err rc = w->io_errno ? ais_err_from_errno(w->io_errno) : AIS_EIO;
 
 	if (w->cur == NULL) {
@@ -138,59 +165,91 @@ shard_wr_writev(ais_shard_writer *w, struct iovec *iov, int n)
 	return 0;
 }
 
-/* Writes what is pending in obuf. Returns 0 or an errno. */
+/* Writes everything pending (one writev). Returns 0 or an errno. */
 static int
 shard_wr_flush(ais_shard_writer *w)
 {
-	struct iovec iov = { .iov_base = w->obuf, .iov_len = w->olen };
-	int e = shard_wr_writev(w, &iov, 1);
+	int e = shard_wr_writev(w, w->iov, w->niov);
 
 	if (e == 0) {
+		w->niov = 0;
 		w->olen = 0;
 	}
 	return e;
 }
 
+static void
+shard_wr_push(ais_shard_writer *w, const void *buf, size_t len)
+{
+	w->iov[w->niov].iov_base = (void *) (uintptr_t) buf;
+	w->iov[w->niov].iov_len = len;
+	w->niov++;
+}
+
 /* libarchive's client write callback (unblocked: buf is whatever the
- * format or filter emitted, borrowed for the call). See the top. */
+ * format or filter emitted, borrowed for the call unless it lies in the
+ * caller's write_ref buffer). See the top. */
 static la_ssize_t
 shard_wr_write(struct archive *a, void *arg, const void *buf, size_t len)
 {
 	ais_shard_writer *w = arg;
-	struct iovec iov[2];
-	int e;
+	const char *p = buf;
+	int e = 0;
 
-	if (w->discard) {
+	if (w->discard || len == 0) {
 		return (la_ssize_t) len;
 	}
-	if (len < SHARD_WR_BIG && len <= SHARD_WR_OBUF - w->olen) {
-		memcpy(w->obuf + w->olen, buf, len);
-		w->olen += len;
-		return (la_ssize_t) len;
+	if (w->niov == SHARD_WR_IOV) {
+		e = shard_wr_flush(w);
 	}
-	iov[0].iov_base = w->obuf;
-	iov[0].iov_len = w->olen;
-	iov[1].iov_base = (void *) (uintptr_t) buf;
-	iov[1].iov_len = len;
-	e = shard_wr_writev(w, iov, 2);
+	if (e == 0 && len >= SHARD_WR_REF_MIN && w->ref_lo != NULL
+	    && p >= w->ref_lo && p < w->ref_hi
+	    && len <= (size_t) (w->ref_hi - p)) {
+		shard_wr_push(w, buf, len); /* the caller's until flush */
+	} else if (e == 0 && len < SHARD_WR_BIG) {
+		struct iovec *last = w->niov > 0 ? &w->iov[w->niov - 1] : NULL;
+
+		if (len > SHARD_WR_OBUF - w->olen) {
+			e = shard_wr_flush(w);
+			last = NULL;
+		}
+		if (e == 0) {
+			unsigned char *dst = w->obuf + w->olen;
+
+			memcpy(dst, buf, len);
+			w->olen += len;
+			if (last != NULL
+			    && (unsigned char *) last->iov_base + last->iov_len
+			        == dst) {
+				last->iov_len += len;
+			} else {
+				shard_wr_push(w, dst, len);
+			}
+		}
+	} else if (e == 0) {
+		/* borrowed for this call only: out now, with what waits */
+		shard_wr_push(w, buf, len);
+		e = shard_wr_flush(w);
+	}
 	if (e != 0) {
 		w->io_errno = e;
 		archive_set_error(a, e, "write: %s", strerror(e));
 		return -1;
 	}
-	w->olen = 0;
 	return (la_ssize_t) len;
 }
 
-/* Same settings for the writer and for the size probe. */
+/* Same settings for the writer and for the size probe. ustar: a TAR
+ * writer for plain entries only (see the top). */
 static int
-shard_wr_config(struct archive *a, ais_shard_fmt fmt)
+shard_wr_config(struct archive *a, ais_shard_fmt fmt, bool ustar)
 {
 	int rc;
 
 	switch (fmt) {
 	case AIS_SHARD_TAR:
-		rc = archive_write_set_format_pax_restricted(a);
+		rc = ustar ? archive_write_set_format_ustar(a)
+		           : archive_write_set_format_pax_restricted(a);
 		break;
 	case AIS_SHARD_TGZ:
 		rc = archive_write_set_format_pax_restricted(a);
@@ -251,6 +310,25 @@ shard_wr_entry(
 	archive_entry_set_gid(e, 0);
 }
 
+/* TAR: the writer for entries a ustar header cannot hold (see the top). */
+static ais_err
+shard_wr_open_pax(ais_shard_writer *w)
+{
+	struct archive *a = archive_write_new();
+
+	if (a == NULL) {
+		return AIS_ENOMEM;
+	}
+	if (shard_wr_config(a, AIS_SHARD_TAR, false) != ARCHIVE_OK
+	    || archive_write_open(a, w, NULL, shard_wr_write, NULL)
+	        != ARCHIVE_OK) {
+		archive_write_free(a);
+		return AIS_EINTERNAL;
+	}
+	w->pax = a;
+	return AIS_OK;
+}
+
 static ais_err
 shard_wr_open(ais_shard_writer **wp, int fd, bool own, const char *name,
     ais_shard_fmt fmt)
@@ -286,7 +364,7 @@ shard_wr_open(ais_shard_writer **wp, int fd, bool own, const char *name,
 		ais_shard_writer_free(w);
 		return AIS_ENOMEM;
 	}
-	if (shard_wr_config(w->a, fmt) != ARCHIVE_OK
+	if (shard_wr_config(w->a, fmt, fmt == AIS_SHARD_TAR) != ARCHIVE_OK
 	    || archive_write_open(w->a, w, NULL, shard_wr_write, NULL)
 	        != ARCHIVE_OK) {
 		/* only a broken libarchive gets here: the probe passed */
@@ -362,8 +440,17 @@ ais_shard_writer_begin(
 	if (w->cur == NULL) {
 		return shard_wr_fail(w, AIS_ENOMEM, "out of memory");
 	}
+	w->cur_a = w->a;
+	if (w->fmt == AIS_SHARD_TAR
+	    && !shard_tar_plain(name, len, size, mtime)) {
+		if (w->pax == NULL && shard_wr_open_pax(w) != AIS_OK) {
+			return shard_wr_fail(w, AIS_ENOMEM,
+			    "file '%s': cannot start a pax writer", name);
+		}
+		w->cur_a = w->pax;
+	}
 	shard_wr_entry(w->e, name, size, mtime);
-	if (archive_write_header(w->a, w->e) < ARCHIVE_WARN) {
+	if (archive_write_header(w->cur_a, w->e) < ARCHIVE_WARN) {
 		return shard_wr_archive_fail(w, "header of");
 	}
 	w->in_file = true;
@@ -372,8 +459,8 @@ ais_shard_writer_begin(
 	return AIS_OK;
 }
 
-ais_err
-ais_shard_writer_write(ais_shard_writer *w, const void *buf, size_t len)
+static ais_err
+shard_wr_data(ais_shard_writer *w, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -389,7 +476,7 @@ ais_shard_writer_write(ais_shard_writer *w, const void *buf, size_t len)
 		    (unsigned long long) w->want);
 	}
 	while (len > 0) {
-		la_ssize_t n = archive_write_data(w->a, p, len);
+		la_ssize_t n = archive_write_data(w->cur_a, p, len);
 
 		if (n <= 0) {
 			return shard_wr_archive_fail(w, "data of");
@@ -397,6 +484,40 @@ ais_shard_writer_write(ais_shard_writer *w, const void *buf, size_t len)
 		p += n;
 		len -= (size_t) n;
 		w->got += (uint64_t) n;
+	}
+	return AIS_OK;
+}
+
+ais_err
+ais_shard_writer_write(ais_shard_writer *w, const void *buf, size_t len)
+{
+	return shard_wr_data(w, buf, len);
+}
+
+ais_err
+ais_shard_writer_write_ref(ais_shard_writer *w, const void *buf, size_t len)
+{
+	ais_err rc;
+
+	w->ref_lo = buf;
+	w->ref_hi = (const char *) buf + len;
+	rc = shard_wr_data(w, buf, len);
+	w->ref_lo = w->ref_hi = NULL;
+	return rc;
+}
+
+ais_err
+ais_shard_writer_flush(ais_shard_writer *w)
+{
+	int e;
+
+	if (w->failed != AIS_OK) {
+		return w->failed;
+	}
+	if ((e = shard_wr_flush(w)) != 0) {
+		w->io_errno = e;
+		return shard_wr_fail(
+		    w, ais_err_from_errno(e), "write: %s", strerror(e));
 	}
 	return AIS_OK;
 }
@@ -415,7 +536,7 @@ ais_shard_writer_end(ais_shard_writer *w)
 		    "file '%s': %llu of the announced %llu bytes", w->cur,
 		    (unsigned long long) w->got, (unsigned long long) w->want);
 	}
-	if (archive_write_finish_entry(w->a) < ARCHIVE_OK) {
+	if (archive_write_finish_entry(w->cur_a) < ARCHIVE_OK) {
 		return shard_wr_archive_fail(w, "finishing");
 	}
 	w->in_file = false;
@@ -487,11 +608,26 @@ ais_shard_writer_close(ais_shard_writer *w, uint64_t *bytesp)
 	}
 	free(w->cur);
 	w->cur = NULL;
+	if (w->pax != NULL) {
+		/* its trailer is dropped: the ustar writer's ends the shard */
+		int rc;
+
+		w->discard = true;
+		rc = archive_write_close(w->pax);
+		w->discard = false;
+		if (rc != ARCHIVE_OK) {
+			w->cur_a = w->pax;
+			return shard_wr_archive_fail(w, "closing");
+		}
+		archive_write_free(w->pax);
+		w->pax = NULL;
+	}
+	w->cur_a = w->a;
 	if (archive_write_close(w->a) != ARCHIVE_OK) {
 		return shard_wr_archive_fail(w, "closing");
 	}
 	w->a_closed = true;
-	if (w->olen > 0) {
+	if (w->niov > 0) {
 		int e = shard_wr_flush(w);
 
 		if (e != 0) {
@@ -540,6 +676,12 @@ ais_shard_writer_free(ais_shard_writer *w)
 {
 	if (w == NULL) {
 		return;
+	}
+	w->niov = 0; /* not written: references may be stale by now */
+	if (w->pax != NULL) {
+		w->discard = true;
+		shard_wr_abandon(w->pax);
+		archive_write_free(w->pax);
 	}
 	if (w->a != NULL) {
 		/* (a flush or close(2) failing after a clean archive close
@@ -610,7 +752,7 @@ shard_tar_hdr_measure(const char *name, uint64_t size, int64_t mtime)
 		shard_wr_entry(e, name, size, mtime);
 		/* unblocked (config), so the header reaches the counter
 		 * at once */
-		ok = shard_wr_config(a, AIS_SHARD_TAR) == ARCHIVE_OK
+		ok = shard_wr_config(a, AIS_SHARD_TAR, false) == ARCHIVE_OK
 		    && archive_write_open(a, &n, NULL, shard_count_write, NULL)
 		        == ARCHIVE_OK
 		    && archive_write_header(a, e) >= ARCHIVE_WARN;

@@ -25,7 +25,11 @@
 /* Supported extensions, longest first so suffix matching prefers
  * ".tar.gz" over any shorter tail. */
 static const char *const dsort_exts[] = {
-	".tar.lz4", ".tar.gz", ".tgz", ".tar", ".zip",
+	".tar.lz4",
+	".tar.gz",
+	".tgz",
+	".tar",
+	".zip",
 };
 #define DSORT_NEXTS (sizeof(dsort_exts) / sizeof(dsort_exts[0]))
 
@@ -40,9 +44,9 @@ dsort_lz4_probe(void)
 
 	/* ARCHIVE_WARN means "will shell out to an lz4 binary": we do not
 	 * count that as support (no external programs in the data path). */
-	dsort_lz4_ok = w != NULL && r != NULL &&
-	    archive_write_add_filter_lz4(w) == ARCHIVE_OK &&
-	    archive_read_support_filter_lz4(r) == ARCHIVE_OK;
+	dsort_lz4_ok = w != NULL && r != NULL
+	    && archive_write_add_filter_lz4(w) == ARCHIVE_OK
+	    && archive_read_support_filter_lz4(r) == ARCHIVE_OK;
 	if (w != NULL) {
 		archive_write_free(w);
 	}
@@ -76,8 +80,8 @@ dsort_ext_canon(const char *ext, char out[DSORT_EXT_MAX])
 		if (strcasecmp(tmp, dsort_exts[i]) != 0) {
 			continue;
 		}
-		if (strcmp(dsort_exts[i], ".tar.lz4") == 0 &&
-		    !dsort_lz4_supported()) {
+		if (strcmp(dsort_exts[i], ".tar.lz4") == 0
+		    && !dsort_lz4_supported()) {
 			return AIS_EINVAL;
 		}
 		snprintf(out, DSORT_EXT_MAX, "%s", dsort_exts[i]);
@@ -108,8 +112,8 @@ dsort_shard_name(const char *name, const char *ext, char *buf, size_t len)
 	if (name == NULL || ext == NULL || buf == NULL) {
 		return AIS_EINVAL;
 	}
-	w = snprintf(buf, len, "%s%s", name,
-	    dsort_ext_of(name) != NULL ? "" : ext);
+	w = snprintf(
+	    buf, len, "%s%s", name, dsort_ext_of(name) != NULL ? "" : ext);
 	return w < 0 || (size_t) w >= len ? AIS_EINVAL : AIS_OK;
 }
 
@@ -166,8 +170,8 @@ typedef struct dsort_pctx {
 	size_t errlen;
 } dsort_pctx;
 
-static ais_err dsort_spec_fail(dsort_pctx *c, ais_err rc, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+static ais_err dsort_spec_fail(dsort_pctx *c, ais_err rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static ais_err
 dsort_spec_fail(dsort_pctx *c, ais_err rc, const char *fmt, ...)
@@ -201,8 +205,8 @@ dsort_spec_get(const json_t *j, const char *const *names, const char **used)
 
 /* A string field: *out borrowed from j, NULL when absent. */
 static ais_err
-dsort_spec_str(dsort_pctx *c, const json_t *j, const char *const *names,
-    const char **out)
+dsort_spec_str(
+    dsort_pctx *c, const json_t *j, const char *const *names, const char **out)
 {
 	const char *used;
 	json_t *v = dsort_spec_get(j, names, &used);
@@ -242,8 +246,8 @@ dsort_spec_bool(dsort_pctx *c, const json_t *j, const char *name, bool *out)
 
 /* A non-negative integer (JSON number or decimal string); 0 if absent. */
 static ais_err
-dsort_spec_count(dsort_pctx *c, const json_t *j, const char *name,
-    int64_t *out)
+dsort_spec_count(
+    dsort_pctx *c, const json_t *j, const char *name, int64_t *out)
 {
 	json_t *v = ais_json_get_ci(j, name);
 	char show[64];
@@ -264,8 +268,8 @@ dsort_spec_count(dsort_pctx *c, const json_t *j, const char *name,
 
 /* A bucket {"name","provider","namespace":{"uuid","name"}}. */
 static ais_err
-dsort_spec_bck(dsort_pctx *c, const json_t *v, const char *field,
-    dsort_bck *out)
+dsort_spec_bck(
+    dsort_pctx *c, const json_t *v, const char *field, dsort_bck *out)
 {
 	const char *name, *prov, *norm, *uuid = "", *nsname = "";
 	json_t *ns;
@@ -282,8 +286,8 @@ dsort_spec_bck(dsort_pctx *c, const json_t *v, const char *field,
 	}
 	name = ais_json_str(v, "name");
 	if (name == NULL || name[0] == '\0') {
-		return dsort_spec_fail(c, AIS_EINVAL,
-		    "%s: missing bucket name", field);
+		return dsort_spec_fail(
+		    c, AIS_EINVAL, "%s: missing bucket name", field);
 	}
 	if (ais_bckname_check(name) != AIS_OK) {
 		return dsort_spec_fail(c, AIS_EINVAL,
@@ -297,17 +301,18 @@ dsort_spec_bck(dsort_pctx *c, const json_t *v, const char *field,
 	}
 	ns = ais_json_get_ci(v, "namespace");
 	if (ns != NULL && json_is_object(ns)) {
-		uuid = ais_json_str(ns, "uuid") ? ais_json_str(ns, "uuid") : "";
-		nsname = ais_json_str(ns, "name") ? ais_json_str(ns, "name")
-		                                  : "";
+		uuid
+		    = ais_json_str(ns, "uuid") ? ais_json_str(ns, "uuid") : "";
+		nsname
+		    = ais_json_str(ns, "name") ? ais_json_str(ns, "name") : "";
 	}
 	snprintf(out->provider, sizeof(out->provider), "%s", norm);
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	if (uuid[0] != '\0' || nsname[0] != '\0') {
 		w = snprintf(out->ns, sizeof(out->ns), "@%s#%s", uuid, nsname);
 		if (w < 0 || (size_t) w >= sizeof(out->ns)) {
-			return dsort_spec_fail(c, AIS_EINVAL,
-			    "%s: namespace too long", field);
+			return dsort_spec_fail(
+			    c, AIS_EINVAL, "%s: namespace too long", field);
 		}
 	}
 	return AIS_OK;
@@ -325,8 +330,8 @@ dsort_spec_tmpl(dsort_pctx *c, const char *field, const char *text,
 
 	rc = ais_tmpl_parse(&t, text, terr, sizeof(terr));
 	if (rc != AIS_OK) {
-		return dsort_spec_fail(c, rc == AIS_ENOMEM ? AIS_ENOMEM
-		                                           : AIS_EINVAL,
+		return dsort_spec_fail(c,
+		    rc == AIS_ENOMEM ? AIS_ENOMEM : AIS_EINVAL,
 		    "%s: invalid template \"%.*s\": %s", field, 200, text,
 		    terr[0] ? terr : ais_strerror(rc));
 	}
@@ -361,19 +366,19 @@ dsort_spec_input_format(dsort_pctx *c, const json_t *j, dsort_spec *s)
 		tpl = json_string_value(v);
 	} else if (json_is_object(v)) {
 		objs = ais_json_get_ci(v, "objnames");
-		if (objs != NULL && json_is_array(objs) &&
-		    json_array_size(objs) > 0) {
-			s->objnames = calloc(json_array_size(objs),
-			    sizeof(*s->objnames));
+		if (objs != NULL && json_is_array(objs)
+		    && json_array_size(objs) > 0) {
+			s->objnames = calloc(
+			    json_array_size(objs), sizeof(*s->objnames));
 			if (s->objnames == NULL) {
 				return AIS_ENOMEM;
 			}
 			for (i = 0; i < json_array_size(objs); i++) {
 				json_t *o = json_array_get(objs, i);
 				const char *on = json_string_value(o);
-				if (on == NULL ||
-				    ais_objname_check(on, strlen(on), false) !=
-				        AIS_OK) {
+				if (on == NULL
+				    || ais_objname_check(on, strlen(on), false)
+				        != AIS_OK) {
 					ais_json_show(o, show, sizeof(show));
 					return dsort_spec_fail(c, AIS_EINVAL,
 					    "input_format.objnames[%zu]: "
@@ -388,8 +393,8 @@ dsort_spec_input_format(dsort_pctx *c, const json_t *j, dsort_spec *s)
 			}
 			return AIS_OK;
 		}
-		if (objs != NULL && !json_is_null(objs) &&
-		    !json_is_array(objs)) {
+		if (objs != NULL && !json_is_null(objs)
+		    && !json_is_array(objs)) {
 			return dsort_spec_fail(c, AIS_EINVAL,
 			    "input_format.objnames: expected an array of "
 			    "names");
@@ -413,8 +418,8 @@ dsort_spec_input_format(dsort_pctx *c, const json_t *j, dsort_spec *s)
 	if (tpl == NULL) {
 		tpl = "";
 	}
-	if (dsort_spec_tmpl(c, "input_format.template", tpl, false, &count) !=
-	    AIS_OK) {
+	if (dsort_spec_tmpl(c, "input_format.template", tpl, false, &count)
+	    != AIS_OK) {
 		return AIS_EINVAL;
 	}
 	s->input_template = strdup(tpl);
@@ -422,8 +427,8 @@ dsort_spec_input_format(dsort_pctx *c, const json_t *j, dsort_spec *s)
 }
 
 static ais_err
-dsort_spec_ext(dsort_pctx *c, const char *field, const char *v,
-    char out[DSORT_EXT_MAX])
+dsort_spec_ext(
+    dsort_pctx *c, const char *field, const char *v, char out[DSORT_EXT_MAX])
 {
 	if (dsort_ext_canon(v, out) == AIS_OK) {
 		return AIS_OK;
@@ -436,8 +441,7 @@ dsort_spec_ext(dsort_pctx *c, const char *field, const char *v,
 
 /* A size: JSON number or string with IEC/SI units; "" = 0. */
 static ais_err
-dsort_spec_size(dsort_pctx *c, const json_t *j, const char *name,
-    int64_t *out)
+dsort_spec_size(dsort_pctx *c, const json_t *j, const char *name, int64_t *out)
 {
 	json_t *v = ais_json_get_ci(j, name);
 	char show[64];
@@ -472,7 +476,8 @@ dsort_spec_size(dsort_pctx *c, const json_t *j, const char *name,
 		    "%s: must not be negative, got %s", name, show);
 	}
 	return dsort_spec_fail(c, AIS_EINVAL,
-	    "%s: invalid size %s (e.g. \"10MiB\", \"1GB\", bytes)", name, show);
+	    "%s: invalid size %s (e.g. \"10MiB\", \"1GB\", bytes)", name,
+	    show);
 }
 
 /* "80%" or a size ("2GiB"), as AIS cos.ParseQuantity. */
@@ -552,8 +557,8 @@ dsort_spec_react(dsort_pctx *c, const json_t *conf, const char *name,
 }
 
 static ais_err
-dsort_spec_conf(dsort_pctx *c, const json_t *j, dsort_spec *s,
-    const char **def_mem)
+dsort_spec_conf(
+    dsort_pctx *c, const json_t *j, dsort_spec *s, const char **def_mem)
 {
 	static const char *const cn[] = { "Config", NULL };
 	static const char *const mem[] = { "default_max_mem_usage", NULL };
@@ -564,17 +569,21 @@ dsort_spec_conf(dsort_pctx *c, const json_t *j, dsort_spec *s,
 	int64_t n;
 
 	if (conf != NULL && !json_is_object(conf)) {
-		return dsort_spec_fail(c, AIS_EINVAL,
-		    "Config: expected an object");
+		return dsort_spec_fail(
+		    c, AIS_EINVAL, "Config: expected an object");
 	}
-	if (dsort_spec_react(c, conf, "duplicated_records",
-	        DSORT_REACT_IGNORE, &s->conf.duplicated_records) != AIS_OK ||
-	    dsort_spec_react(c, conf, "missing_shards", DSORT_REACT_IGNORE,
-	        &s->conf.missing_shards) != AIS_OK ||
-	    dsort_spec_react(c, conf, "ekm_malformed_line", DSORT_REACT_ABORT,
-	        &s->conf.ekm_malformed_line) != AIS_OK ||
-	    dsort_spec_react(c, conf, "ekm_missing_key", DSORT_REACT_ABORT,
-	        &s->conf.ekm_missing_key) != AIS_OK) {
+	if (dsort_spec_react(c, conf, "duplicated_records", DSORT_REACT_IGNORE,
+	        &s->conf.duplicated_records)
+	        != AIS_OK
+	    || dsort_spec_react(c, conf, "missing_shards", DSORT_REACT_IGNORE,
+	           &s->conf.missing_shards)
+	        != AIS_OK
+	    || dsort_spec_react(c, conf, "ekm_malformed_line",
+	           DSORT_REACT_ABORT, &s->conf.ekm_malformed_line)
+	        != AIS_OK
+	    || dsort_spec_react(c, conf, "ekm_missing_key", DSORT_REACT_ABORT,
+	           &s->conf.ekm_missing_key)
+	        != AIS_OK) {
 		return AIS_EINVAL;
 	}
 	s->conf.dsorter_mem_threshold = 100LL << 30; /* "100GB", IEC as AIS */
@@ -589,8 +598,9 @@ dsort_spec_conf(dsort_pctx *c, const json_t *j, dsort_spec *s,
 	if (v != NULL && v[0] != '\0') {
 		bool pct;
 		uint64_t q;
-		if (dsort_spec_quantity(c, "Config.default_max_mem_usage", v,
-		        &pct, &q) != AIS_OK) {
+		if (dsort_spec_quantity(
+		        c, "Config.default_max_mem_usage", v, &pct, &q)
+		    != AIS_OK) {
 			return AIS_EINVAL;
 		}
 		*def_mem = v;
@@ -674,8 +684,8 @@ dsort_spec_alg(dsort_pctx *c, const json_t *j, dsort_alg *a)
 		    "algorithm.decreasing: expected true or false");
 	}
 	seed = ais_json_get_ci(alg, "seed");
-	if (seed != NULL && !json_is_null(seed) &&
-	    !(json_is_string(seed) && json_string_length(seed) == 0)) {
+	if (seed != NULL && !json_is_null(seed)
+	    && !(json_is_string(seed) && json_string_length(seed) == 0)) {
 		int64_t v;
 		/* AIS: a decimal int64 >= 0, sent as a string. */
 		if (ais_json_int64(alg, "seed", &v) != AIS_OK || v < 0) {
@@ -691,15 +701,15 @@ dsort_spec_alg(dsort_pctx *c, const json_t *j, dsort_alg *a)
 	if (a->kind != DSORT_ALG_CONTENT) {
 		return AIS_OK;
 	}
-	if (dsort_spec_str(c, alg, en, &ext) != AIS_OK ||
-	    dsort_spec_str(c, alg, tn, &ty) != AIS_OK) {
+	if (dsort_spec_str(c, alg, en, &ext) != AIS_OK
+	    || dsort_spec_str(c, alg, tn, &ty) != AIS_OK) {
 		return AIS_EINVAL;
 	}
 	while (ext != NULL && isspace((unsigned char) *ext)) {
 		ext++;
 	}
-	if (ext == NULL || ext[0] != '.' || ext[1] == '\0' ||
-	    strlen(ext) >= sizeof(a->ext)) {
+	if (ext == NULL || ext[0] != '.' || ext[1] == '\0'
+	    || strlen(ext) >= sizeof(a->ext)) {
 		return dsort_spec_fail(c, AIS_EINVAL,
 		    "algorithm.extension: the content algorithm needs the "
 		    "extension of the file holding the key (e.g. \".cls\"), "
@@ -709,7 +719,7 @@ dsort_spec_alg(dsort_pctx *c, const json_t *j, dsort_alg *a)
 	snprintf(a->ext, sizeof(a->ext), "%s", ext);
 	/* Trailing blanks, as AIS strings.TrimSpace. */
 	for (size_t n = strlen(a->ext);
-	    n > 0 && isspace((unsigned char) a->ext[n - 1]); n--) {
+	     n > 0 && isspace((unsigned char) a->ext[n - 1]); n--) {
 		a->ext[n - 1] = '\0';
 	}
 	if (ty != NULL && strcmp(ty, "int") == 0) {
@@ -733,8 +743,8 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 {
 	static const char *const in_bck[] = { "input_bck", "bck", NULL };
 	static const char *const out_bck[] = { "output_bck", NULL };
-	static const char *const in_ext[] = { "input_extension", "extension",
-		NULL };
+	static const char *const in_ext[]
+	    = { "input_extension", "extension", NULL };
 	static const char *const out_ext[] = { "output_extension", NULL };
 	static const char *const out_fmt[] = { "output_format", NULL };
 	static const char *const desc[] = { "description", NULL };
@@ -746,26 +756,27 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 	ais_err rc;
 
 	if (!json_is_object(j)) {
-		return dsort_spec_fail(c, AIS_EINVAL,
-		    "dsort spec: expected a JSON object");
+		return dsort_spec_fail(
+		    c, AIS_EINVAL, "dsort spec: expected a JSON object");
 	}
 	/* Buckets. An empty output_bck ({} or {"name": ""}) means the
 	 * input bucket, as AIS Bck.IsEmpty. */
 	b = dsort_spec_get(j, in_bck, &used);
 	if (b == NULL) {
-		return dsort_spec_fail(c, AIS_EINVAL,
-		    "input_bck: missing input bucket");
+		return dsort_spec_fail(
+		    c, AIS_EINVAL, "input_bck: missing input bucket");
 	}
 	if ((rc = dsort_spec_bck(c, b, used, &s->input_bck)) != AIS_OK) {
 		return rc;
 	}
 	b = dsort_spec_get(j, out_bck, &used);
-	if (b == NULL || (json_is_object(b) &&
-	                     (ais_json_str(b, "name") == NULL ||
-	                         ais_json_str(b, "name")[0] == '\0'))) {
+	if (b == NULL
+	    || (json_is_object(b)
+	        && (ais_json_str(b, "name") == NULL
+	            || ais_json_str(b, "name")[0] == '\0'))) {
 		s->output_bck = s->input_bck;
-	} else if ((rc = dsort_spec_bck(c, b, used, &s->output_bck)) !=
-	    AIS_OK) {
+	} else if ((rc = dsort_spec_bck(c, b, used, &s->output_bck))
+	    != AIS_OK) {
 		return rc;
 	}
 
@@ -779,8 +790,8 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 	}
 	if (v == NULL || v[0] == '\0') {
 		snprintf(s->input_ext, sizeof(s->input_ext), ".tar");
-	} else if (dsort_spec_get(j, in_ext, &used) != NULL &&
-	    dsort_spec_ext(c, used, v, s->input_ext) != AIS_OK) {
+	} else if (dsort_spec_get(j, in_ext, &used) != NULL
+	    && dsort_spec_ext(c, used, v, s->input_ext) != AIS_OK) {
 		return AIS_EINVAL;
 	}
 	if (dsort_spec_str(c, j, out_ext, &v) != AIS_OK) {
@@ -788,8 +799,8 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 	}
 	if (v == NULL || v[0] == '\0') {
 		memcpy(s->output_ext, s->input_ext, sizeof(s->output_ext));
-	} else if (dsort_spec_ext(c, "output_extension", v, s->output_ext) !=
-	    AIS_OK) {
+	} else if (dsort_spec_ext(c, "output_extension", v, s->output_ext)
+	    != AIS_OK) {
 		return AIS_EINVAL;
 	}
 
@@ -810,15 +821,17 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 		    "output_format: required (output shard name template, "
 		    "e.g. \"out-{0000..0999}\")");
 	}
-	if ((rc = dsort_spec_tmpl(c, "output_format", v, true,
-	         &s->output_count)) != AIS_OK) {
+	if ((rc = dsort_spec_tmpl(
+	         c, "output_format", v, true, &s->output_count))
+	    != AIS_OK) {
 		return rc;
 	}
 	if ((s->output_format = strdup(v)) == NULL) {
 		return AIS_ENOMEM;
 	}
-	if ((rc = dsort_spec_size(c, j, "output_shard_size",
-	         &s->output_shard_size)) != AIS_OK) {
+	if ((rc = dsort_spec_size(
+	         c, j, "output_shard_size", &s->output_shard_size))
+	    != AIS_OK) {
 		return rc;
 	}
 
@@ -841,20 +854,23 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 	}
 	if (dsort_spec_quantity(c, "max_mem_usage",
 	        v != NULL && v[0] != '\0' ? v : def_mem, &s->mem_is_pct,
-	        &s->max_mem) != AIS_OK) {
+	        &s->max_mem)
+	    != AIS_OK) {
 		return AIS_EINVAL;
 	}
-	if (dsort_spec_count(c, j, "extract_concurrency_max_limit",
-	        &s->extract_conc) != AIS_OK ||
-	    dsort_spec_count(c, j, "create_concurrency_max_limit",
-	        &s->create_conc) != AIS_OK) {
+	if (dsort_spec_count(
+	        c, j, "extract_concurrency_max_limit", &s->extract_conc)
+	        != AIS_OK
+	    || dsort_spec_count(
+	           c, j, "create_concurrency_max_limit", &s->create_conc)
+	        != AIS_OK) {
 		return AIS_EINVAL;
 	}
 	if (dsort_spec_str(c, j, dst, &v) != AIS_OK) {
 		return AIS_EINVAL;
 	}
-	if (v != NULL && v[0] != '\0' && strcmp(v, "dsort_general") != 0 &&
-	    strcmp(v, "dsort_mem") != 0) {
+	if (v != NULL && v[0] != '\0' && strcmp(v, "dsort_general") != 0
+	    && strcmp(v, "dsort_mem") != 0) {
 		return dsort_spec_fail(c, AIS_EINVAL,
 		    "dsorter_type: unknown dsorter \"%.*s\" (expected "
 		    "\"dsort_general\" or \"dsort_mem\")",
@@ -866,8 +882,7 @@ dsort_spec_do(dsort_pctx *c, const json_t *j, dsort_spec *s)
 }
 
 ais_err
-dsort_spec_parse(const json_t *j, dsort_spec *out, char *errbuf,
-    size_t errlen)
+dsort_spec_parse(const json_t *j, dsort_spec *out, char *errbuf, size_t errlen)
 {
 	dsort_pctx c = { errbuf, errlen };
 	ais_err rc;
@@ -887,8 +902,8 @@ dsort_spec_parse(const json_t *j, dsort_spec *out, char *errbuf,
 }
 
 ais_err
-dsort_spec_parse_text(const char *buf, size_t len, dsort_spec *out,
-    char *errbuf, size_t errlen)
+dsort_spec_parse_text(
+    const char *buf, size_t len, dsort_spec *out, char *errbuf, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *j;
@@ -899,7 +914,8 @@ dsort_spec_parse_text(const char *buf, size_t len, dsort_spec *out,
 	if (j == NULL) {
 		if (errbuf != NULL && errlen > 0) {
 			snprintf(errbuf, errlen,
-			    "dsort spec: invalid JSON at line %d column %d: %s",
+			    "dsort spec: invalid JSON at line %d column %d: "
+			    "%s",
 			    jerr.line, jerr.column, jerr.text);
 		}
 		return AIS_EINVAL;

@@ -58,17 +58,17 @@ typedef enum dsort_react {
 } dsort_react;
 
 typedef struct dsort_bck {
-	char provider[8];               /* normalized: ais, aws, gcp, ... */
-	char ns[80];                    /* "" = global, else "@uuid#name" */
+	char provider[8]; /* normalized: ais, aws, gcp, ... */
+	char ns[80];      /* "" = global, else "@uuid#name" */
 	char name[AIS_BCK_NAME_MAX + 1];
 } dsort_bck;
 
 typedef struct dsort_alg {
 	dsort_alg_kind kind;
-	bool decreasing;          /* alphanumeric, md5, content */
-	bool has_seed;            /* shuffle: seed given (else random) */
-	uint64_t seed;            /* shuffle: AIS wants a decimal int64 >= 0 */
-	char ext[64];             /* content: file extension holding the key */
+	bool decreasing; /* alphanumeric, md5, content */
+	bool has_seed;   /* shuffle: seed given (else random) */
+	uint64_t seed;   /* shuffle: AIS wants a decimal int64 >= 0 */
+	char ext[64];    /* content: file extension holding the key */
 	dsort_ckey_type ckey_type; /* content: how to parse the key */
 } dsort_alg;
 
@@ -85,13 +85,13 @@ typedef struct dsort_spec {
 	dsort_bck input_bck;
 	dsort_bck output_bck;
 	/* Input shards: a template (range, prefix or match-all) or a list. */
-	char *input_template;  /* owned; NULL when objnames is used */
-	char **objnames;       /* owned array of owned names */
+	char *input_template; /* owned; NULL when objnames is used */
+	char **objnames;      /* owned array of owned names */
 	size_t nobjnames;
-	char input_ext[DSORT_EXT_MAX];  /* canonical, e.g. ".tar.gz" */
+	char input_ext[DSORT_EXT_MAX]; /* canonical, e.g. ".tar.gz" */
 	char output_ext[DSORT_EXT_MAX];
-	char *output_format;   /* owned; output shard name template */
-	uint64_t output_count; /* names the output template yields */
+	char *output_format;       /* owned; output shard name template */
+	uint64_t output_count;     /* names the output template yields */
 	int64_t output_shard_size; /* bytes; 0 = derive from the total */
 	dsort_alg alg;
 	char *description;     /* owned, "" if absent */
@@ -107,11 +107,11 @@ typedef struct dsort_spec {
 /* Parses and validates a spec from JSON (borrowed). On success *out owns
  * its strings; release with dsort_spec_fini. On failure *out is zeroed and
  * errbuf (may be NULL) holds one line naming the field. Does not block. */
-ais_err dsort_spec_parse(const json_t *j, dsort_spec *out, char *errbuf,
-    size_t errlen);
+ais_err dsort_spec_parse(
+    const json_t *j, dsort_spec *out, char *errbuf, size_t errlen);
 /* Same from text (the raw POST body); a syntax error is AIS_EINVAL. */
-ais_err dsort_spec_parse_text(const char *buf, size_t len, dsort_spec *out,
-    char *errbuf, size_t errlen);
+ais_err dsort_spec_parse_text(
+    const char *buf, size_t len, dsort_spec *out, char *errbuf, size_t errlen);
 void dsort_spec_fini(dsort_spec *s); /* accepts a zeroed s */
 
 /* Canonical form of a shard extension (".tgz", ".tar.gz", ...; a missing
@@ -128,8 +128,8 @@ const char *dsort_ext_of(const char *name);
 /* Full shard object name: `name` as is when it already ends with a
  * supported extension, else name + ext (as AIS appends the extension to
  * template names). AIS_EINVAL if it does not fit in buf. */
-ais_err dsort_shard_name(const char *name, const char *ext, char *buf,
-    size_t len);
+ais_err dsort_shard_name(
+    const char *name, const char *ext, char *buf, size_t len);
 
 const char *dsort_alg_kind_str(dsort_alg_kind k);
 const char *dsort_ckey_type_str(dsort_ckey_type t);

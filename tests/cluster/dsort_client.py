@@ -27,6 +27,11 @@ Subcommands (print "OK ..." and exit 0, or "FAIL: why" and exit 1):
         plus one record, tar shards listed by GNU `tar -tf`. Prints
         "OK <nshards> <digest of the record sequence>".
   count BASE BUCKET [PREFIX] number of objects (prints "OK <n>")
+  run BASE SPEC_JSON SECS    start + wait in one process (bench/dsort.sh):
+        prints "OK <id> <seconds>", the time from just before the POST to
+        the latest shard_creation end_time the targets recorded (same
+        host clock), so neither interpreter start-up nor the poll interval
+        is counted
 """
 import concurrent.futures
 import hashlib
@@ -141,12 +146,16 @@ def cmd_corrupt(base, bucket, name):
     print("OK corrupted %s (%d bytes)" % (name, len(data)))
 
 
-def cmd_start(base, spec):
+def start(base, spec):
     r = requests.post(base + "/v1/sort", data=spec, headers=HDRS,
                       timeout=60)
     if r.status_code != 200:
         die("start: %d %s" % (r.status_code, r.text[:300]))
-    print("OK", r.text.strip())
+    return r.text.strip()
+
+
+def cmd_start(base, spec):
+    print("OK", start(base, spec))
 
 
 def status(base, jid):
@@ -157,8 +166,10 @@ def status(base, jid):
     return r.json(), None
 
 
-def cmd_wait(base, jid, secs):
-    # DSORT_POLL: seconds between status polls (bench/dsort.sh: finer)
+def wait(base, jid, secs):
+    """Polls until the job ends: returns (True, metrics) when every target
+    finished creating shards, (False, errors) when it aborted."""
+    # DSORT_POLL: seconds between status polls
     poll = float(os.environ.get("DSORT_POLL", "0.3"))
     deadline = time.time() + float(secs)
     last = None
@@ -171,17 +182,42 @@ def cmd_wait(base, jid, secs):
         last = d
         mets = [v.get("Metrics", v) for v in d.values()]
         if any(m.get("aborted") for m in mets):
-            errs = [e for m in mets for e in (m.get("errors") or [])]
-            print("ABORTED", json.dumps(errs))
-            return
+            return False, [e for m in mets for e in (m.get("errors") or [])]
         if all(m["shard_creation"]["finished"] for m in mets):
             if os.environ.get("DSORT_DUMP"):
                 sys.stderr.write(json.dumps(d, indent=1) + "\n")
-            print("OK finished %d" % len(d))
-            return
+            return True, mets
         time.sleep(poll)
     die("job %s not finished after %ss: %s" % (
         jid, secs, json.dumps(last)[:1500]))
+
+
+def cmd_wait(base, jid, secs):
+    ok, res = wait(base, jid, secs)
+    if not ok:
+        print("ABORTED", json.dumps(res))
+        return
+    print("OK finished %d" % len(res))
+
+
+def rfc3339_ns(s):
+    """'2026-11-22T14:01:24.380941723Z' -> seconds since the epoch (UTC),
+    keeping the nanoseconds datetime would drop."""
+    import calendar
+    day, _, rest = s.rstrip("Z").partition("T")
+    hms, _, frac = rest.partition(".")
+    t = calendar.timegm(time.strptime(day + "T" + hms, "%Y-%m-%dT%H:%M:%S"))
+    return t + (float("0." + frac) if frac else 0.0)
+
+
+def cmd_run(base, spec, secs):
+    t0 = time.time()
+    jid = start(base, spec)
+    ok, res = wait(base, jid, secs)
+    if not ok:
+        die("job %s aborted: %s" % (jid, json.dumps(res)))
+    t1 = max(rfc3339_ns(m["shard_creation"]["end_time"]) for m in res)
+    print("OK %s %.3f" % (jid, t1 - t0))
 
 
 def list_names(base, bucket, prefix=""):
@@ -317,7 +353,7 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"gen": cmd_gen, "corrupt": cmd_corrupt, "start": cmd_start,
           "wait": cmd_wait, "verify": cmd_verify,
-          "count": cmd_count}.get(cmd)
+          "count": cmd_count, "run": cmd_run}.get(cmd)
     if fn is None:
         die("unknown command %r" % cmd)
     try:
