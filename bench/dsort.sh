@@ -6,23 +6,29 @@
 # disk) gets TOTAL_MIB (default 2048) of input: records of REC_KIB (default
 # 20) KiB (sampleNNNNNN.jpg + a small .cls, tests/cluster/dsort_client.py)
 # in NSHARDS (default 1000) tar shards, records spread over the shards in
-# random order. One dSort job (alphanumeric) reshards them into OUT_SIZE
+# random order. A dSort job (alphanumeric) reshards them into OUT_SIZE
 # (default 256MiB) output shards; the time from POST /v1/sort to the last
 # target's shard-creation end time (as the targets record it; the client
 # polls every 0.2 s and runs in one process, so neither its start-up nor
-# the poll interval counts) gives MiB/s of input. Baselines on the same disk and bytes:
-#   (a) `cp -r` of the input shard files (hard-linked into one tree);
+# the poll interval counts) gives MiB/s of input. Baselines on the same
+# disk and bytes:
+#   (a) `cp -r` of the input shard files (hard-linked into one tree),
+#       timed alternately with dSort for RUNS (default 3) rounds: the
+#       ratio is the median of the rounds' ratios, each dSort job against
+#       the copy right after it (the VM's CPU share and memory bandwidth
+#       vary by the minute: each round prints the steal time /proc/stat
+#       showed, and the CPU time the nodes used);
 #   (b) one process: extract every input shard with GNU tar into one
 #       directory, then re-pack the files in sorted name order into
-#       OUT_SIZE tar shards with GNU tar.
-# The output is verified (records, bytes, order) after timing.
+#       OUT_SIZE tar shards with GNU tar (once; it is disk-bound here).
+# The first round's output is verified (records, bytes, order).
 #
 # Caveats: page cache is not dropped (not possible here), so everything
 # reads mostly from memory; nothing fsyncs.
 #
 #   bench/dsort.sh                 # ~2 GiB, 100k records, 1000 shards
 #   TOTAL_MIB=256 bench/dsort.sh   # quick look
-#   PERF_OUT=/tmp/p.data bench/dsort.sh   # perf record -a -g of the job only
+#   PERF_OUT=/tmp/p.data bench/dsort.sh   # perf record -a -g of the first job
 #       (PERF_FREQ=299 PERF_CG="--call-graph dwarf,16384" for deep stacks)
 #   DSORT_DUMP=1 bench/dsort.sh    # final JobInfo (per-phase times) to stderr
 #   BENCH_LOGS=/tmp/bl bench/dsort.sh      # keep the nodes' logs there
@@ -57,20 +63,31 @@ mapfile -t shards < <(find "$AIS_TMP"/t*/mp* -path '*/@ais/in/%ob/*' -type f)
 [ "${#shards[@]}" -eq "$NSHARDS" ] || fail "found ${#shards[@]} input shard files, expected $NSHARDS"
 inbytes=$(stat -c %s "${shards[@]}" | awk '{s += $1} END {printf "%.0f\n", s}')
 
-# --- dSort ---------------------------------------------------------------
-spec=$(printf '{"input_bck":{"name":"in","provider":"ais"},"input_format":{"template":"in-{0000..%04d}"},"input_extension":".tar","output_bck":{"name":"out","provider":"ais"},"output_format":"out-{00000..99999}","output_extension":".tar","output_shard_size":"%s","algorithm":{"kind":"alphanumeric"},"description":"bench"}' \
-    $((NSHARDS - 1)) "$OUT_SIZE")
-sync
-if [ -n "${PERF_OUT:-}" ]; then perf record -F ${PERF_FREQ:-999} -a ${PERF_CG:--g} -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; sleep 1; fi
-out=$("${DC[@]}" run "$P" "$spec" 1800) || fail "run: $out"
-if [ -n "${PERF_OUT:-}" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
-read -r _ id ds_s <<<"$out"
-ds_mibs=$(mibs "$inbytes" "$ds_s")
-log "dsort $id: $inbytes bytes in ${ds_s}s = $ds_mibs MiB/s"
-out=$("${DC[@]}" verify "$P" out out- .tar "$NTOT" asc) || fail "verify: $out"
-log "output: $out"
+# --- dSort and (a) cp -r, interleaved ------------------------------------
+# The VM's CPU share varies over time (steal: /proc/stat), so RUNS rounds
+# of one dSort job and one cp -r each are timed alternately and the medians
+# compared; every round prints its own figures and the steal it saw.
+spec_for() {
+	printf '{"input_bck":{"name":"in","provider":"ais"},"input_format":{"template":"in-{0000..%04d}"},"input_extension":".tar","output_bck":{"name":"%s","provider":"ais"},"output_format":"out-{00000..99999}","output_extension":".tar","output_shard_size":"%s","algorithm":{"kind":"alphanumeric"},"description":"bench"}' \
+	    $((NSHARDS - 1)) "$1" "$OUT_SIZE"
+}
+# cpu ticks: "busy steal total" from /proc/stat's first line
+ticks() { awk '/^cpu /{b=$2+$3+$4+$7+$8; print b, $9, b+$5+$6+$9; exit}' /proc/stat; }
+steal_pct() { # before after
+	"$PY" -c "a='$1'.split(); b='$2'.split(); t=int(b[2])-int(a[2]); print('%.0f' % (100.0*(int(b[1])-int(a[1]))/t if t > 0 else 0))"
+}
+# CPU time (user + system, s) the cluster's nodes have used so far: a
+# figure the steal does not inflate
+node_cpu() {
+	local pid t=0
+	while read -r pid; do
+		[ -r "/proc/$pid/stat" ] || continue
+		t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
+	done <"$AIS_TMP/pids"
+	"$PY" -c "print('%.2f' % ($t / $(getconf CLK_TCK)))"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
-# --- (a) cp -r -----------------------------------------------------------
 src=$AIS_TMP/cp-src
 mkdir -p "$src"
 i=0
@@ -78,19 +95,50 @@ for f in "${shards[@]}"; do
 	ln "$f" "$src/f$i"
 	i=$((i + 1))
 done
-sync
-c0=$(now)
-cp -r "$src" "$AIS_TMP/cp-dst"
-c1=$(now)
-cp_s=$(secs "$c0" "$c1")
-cp_mibs=$(mibs "$inbytes" "$cp_s")
-log "cp -r: ${cp_s}s = $cp_mibs MiB/s"
-rm -rf "$AIS_TMP/cp-dst"
+: "${RUNS:=3}"
+ds_all=() cp_all=() cpu_all=() rr_all=()
+for r in $(seq 1 "$RUNS"); do
+	sync
+	if [ -n "${PERF_OUT:-}" ] && [ "$r" = 1 ]; then perf record -F ${PERF_FREQ:-999} -a ${PERF_CG:--g} -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; sleep 1; fi
+	k0=$(ticks) u0=$(node_cpu)
+	out=$("${DC[@]}" run "$P" "$(spec_for "out$r")" 1800) || fail "run: $out"
+	k1=$(ticks) u1=$(node_cpu)
+	if [ -n "${PERF_OUT:-}" ] && [ "$r" = 1 ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
+	read -r _ id ds_s <<<"$out"
+	ds_mibs=$(mibs "$inbytes" "$ds_s")
+	ds_all+=("$ds_mibs")
+	ds_cpu=$("$PY" -c "print('%.2f' % ($u1 - $u0))")
+	cpu_all+=("$ds_cpu")
+	log "round $r: dsort $id: $inbytes bytes in ${ds_s}s = $ds_mibs MiB/s, nodes' CPU ${ds_cpu}s (steal $(steal_pct "$k0" "$k1")%)"
+	if [ "$r" = 1 ]; then
+		# the same spec every round: one check of the output is enough
+		out=$("${DC[@]}" verify "$P" out1 out- .tar "$NTOT" asc) || fail "verify: $out"
+		log "output: $out"
+	fi
+	sync
+	k0=$(ticks)
+	c0=$(now)
+	cp -r "$src" "$AIS_TMP/cp-dst"
+	c1=$(now)
+	k1=$(ticks)
+	cp_s=$(secs "$c0" "$c1")
+	cp_mibs=$(mibs "$inbytes" "$cp_s")
+	cp_all+=("$cp_mibs")
+	rr_all+=("$("$PY" -c "print('%.2f' % ($ds_mibs / $cp_mibs))")")
+	log "round $r: cp -r: ${cp_s}s = $cp_mibs MiB/s (steal $(steal_pct "$k0" "$k1")%)"
+	rm -rf "$AIS_TMP/cp-dst"
+done
+ds_mibs=$(median "${ds_all[@]}")
+cp_mibs=$(median "${cp_all[@]}")
+ds_s=$("$PY" -c "print('%.2f' % ($inbytes / 1048576 / $ds_mibs))")
 
 # --- (b) single process: GNU tar extract + sorted re-pack ----------------
-x=$AIS_TMP/x
-mkdir -p "$x" "$AIS_TMP/repack"
-lim=$("$PY" -c "
+# (TAR_BASELINE=0 skips it: it takes a minute or more)
+bl_mibs=0 r_bl=-
+if [ "${TAR_BASELINE:-1}" != 0 ]; then
+	x=$AIS_TMP/x
+	mkdir -p "$x" "$AIS_TMP/repack"
+	lim=$("$PY" -c "
 s='$OUT_SIZE'.strip()
 u={'KIB':1<<10,'MIB':1<<20,'GIB':1<<30,'KB':1<<10,'MB':1<<20,'GB':1<<30,'B':1}
 for k in sorted(u, key=len, reverse=True):
@@ -98,26 +146,28 @@ for k in sorted(u, key=len, reverse=True):
         print(int(float(s[:-len(k)]) * u[k])); break
 else:
     print(int(s))")
-sync
-b0=$(now)
-for f in "${shards[@]}"; do
-	tar -xf "$f" -C "$x"
-done
-# sorted names, cut into lists of <= lim bytes, one tar -cf per list
-(cd "$x" && find . -type f -printf '%s %P\n' | sort -k2,2 |
-    awk -v lim="$lim" -v dir="$AIS_TMP/repack" '
-	{ if (sz > 0 && sz + $1 > lim) { n++; sz = 0 } sz += $1;
-	  printf "%s\n", $2 > sprintf("%s/list-%05d", dir, n) }')
-for l in "$AIS_TMP"/repack/list-*; do
-	tar -cf "${l/list-/out-}.tar" -C "$x" -T "$l"
-done
-b1=$(now)
-bl_s=$(secs "$b0" "$b1")
-bl_mibs=$(mibs "$inbytes" "$bl_s")
-log "single-process tar reshard: ${bl_s}s = $bl_mibs MiB/s"
+	sync
+	b0=$(now)
+	for f in "${shards[@]}"; do
+		tar -xf "$f" -C "$x"
+	done
+	# sorted names, cut into lists of <= lim bytes, one tar -cf per list
+	(cd "$x" && find . -type f -printf '%s %P\n' | sort -k2,2 |
+	    awk -v lim="$lim" -v dir="$AIS_TMP/repack" '
+		{ if (sz > 0 && sz + $1 > lim) { n++; sz = 0 } sz += $1;
+		  printf "%s\n", $2 > sprintf("%s/list-%05d", dir, n) }')
+	for l in "$AIS_TMP"/repack/list-*; do
+		tar -cf "${l/list-/out-}.tar" -C "$x" -T "$l"
+	done
+	b1=$(now)
+	bl_s=$(secs "$b0" "$b1")
+	bl_mibs=$(mibs "$inbytes" "$bl_s")
+	log "single-process tar reshard: ${bl_s}s = $bl_mibs MiB/s"
+fi
 
-r_cp=$("$PY" -c "print('%.2f' % ($ds_mibs / $cp_mibs))")
-r_bl=$("$PY" -c "print('%.2f' % ($ds_mibs / $bl_mibs))")
-printf 'dsort: %d records x %d KiB in %d tar shards (%d MiB) -> %s shards on 3 targets: %.2fs = %s MiB/s; cp -r: %s MiB/s (ratio %s); single-process GNU tar reshard: %s MiB/s (ratio %s) (warm page cache, no fsync, %s CPUs)\n' \
+r_cp=$(median "${rr_all[@]}")
+log "dsort MiB/s by round: ${ds_all[*]}; nodes' CPU s: ${cpu_all[*]}; cp -r MiB/s: ${cp_all[*]}; ratios: ${rr_all[*]}"
+[ "$bl_mibs" = 0 ] || r_bl=$("$PY" -c "print('%.2f' % ($ds_mibs / $bl_mibs))")
+printf 'dsort: %d records x %d KiB in %d tar shards (%d MiB) -> %s shards on 3 targets: %.2fs = %s MiB/s; cp -r: %s MiB/s (ratio %s); medians of %d rounds; single-process GNU tar reshard: %s MiB/s (ratio %s) (warm page cache, no fsync, %s CPUs)\n' \
     "$NTOT" "$REC_KIB" "$NSHARDS" "$((inbytes / 1048576))" "$OUT_SIZE" \
-    "$ds_s" "$ds_mibs" "$cp_mibs" "$r_cp" "$bl_mibs" "$r_bl" "$(nproc)"
+    "$ds_s" "$ds_mibs" "$cp_mibs" "$r_cp" "$RUNS" "$bl_mibs" "$r_bl" "$(nproc)"

@@ -84,7 +84,7 @@ dsort_job_hold(dsort_job *j)
 static void
 dsort_job_free(dsort_job *j)
 {
-	dsort_src_fds_fini(j);
+	dsort_src_maps_fini(j);
 	dsort_extract_result_fini(&j->ex);
 	if (j->workdir[0] != '\0') {
 		(void) rmdir(
@@ -105,6 +105,7 @@ dsort_job_free(dsort_job *j)
 	dsort_spec_fini(&j->spec);
 	ais_smap_rele(j->smap);
 	pthread_rwlock_destroy(&j->ex_lock);
+	pthread_mutex_destroy(&j->src_mu);
 	pthread_mutex_destroy(&j->mu);
 	pthread_cond_destroy(&j->cv);
 	free(j);
@@ -277,6 +278,7 @@ dsort_on_start(void *state, act_ctx *ctx, const act_msg *msg)
 	atomic_init(&j->refs, 1);
 	atomic_init(&j->abort, false);
 	pthread_rwlock_init(&j->ex_lock, NULL);
+	pthread_mutex_init(&j->src_mu, NULL);
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
 	j->ex.spill_fd = -1;

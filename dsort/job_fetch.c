@@ -1,17 +1,20 @@
 /*
  * Record bytes between targets, both ends (job.h step 3):
- *   origin   -- dsort_job_src_read_recs(): several whole records, read
+ *   origin   -- dsort_job_src_read_recs(): several whole records, copied
+ *               out of the mapped input shards (see "Origin" below)
  *               straight into the outgoing reply (act_reply_fill), so a
  *               record's bytes are copied once from the page cache (or the
  *               in-memory extract result) into the message NNG sends;
  *   creator  -- the fetch pipeline (dsort_pipe): the shard's records in
  *               order are cut into windows of DSORT_PIPE_WINDOW bytes;
  *               within a window the records of one origin travel in batches
- *               of up to DSORT_PIPE_BATCH bytes (one DSORT_RECS_REQ each,
- *               the local origin too, through its own dsort-src actors), and
- *               DSORT_PIPE_AHEAD windows are in flight while the creator
- *               writes, so the network, the origins' reads and the
- *               creator's writes overlap instead of taking turns per record.
+ *               of up to DSORT_PIPE_BATCH bytes (one DSORT_RECS_REQ each),
+ *               and DSORT_PIPE_AHEAD windows are in flight while the
+ *               creator writes, so the network, the origins' reads and the
+ *               creator's writes overlap instead of taking turns per
+ *               record. A batch of this target's own records is read by
+ *               the creator itself, with the same function, when it is
+ *               needed.
  * A record larger than a batch is not batched: the creator streams it in
  * DSORT_FETCH_CHUNK pieces (job_work.c), as before.
  *
@@ -25,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dsort/job_int.h"
@@ -34,82 +36,97 @@
 /* Origin ----------------------------------------------------------------- */
 
 /* Records leave an origin in output order, which visits its input shards
- * at random: opening and closing the shard per record cost more than
- * reading the record. So each input file is opened once, on its first
- * read, and stays open until the extract result goes (cleanup or job
- * end), within a quarter of RLIMIT_NOFILE; past that, reads open their
- * own fd as before. */
-ais_err
-dsort_src_fds_init(dsort_job *j)
+ * at random, a few KiB at a time: a pread per piece (and an open per
+ * shard switch) cost more than copying the piece. So each input file is
+ * mapped once, on its first read, and stays mapped until the extract
+ * result goes (cleanup or job end); a piece is then one guarded memcpy
+ * (core/fmap.h). Within a quarter of vm.max_map_count; past that, and for
+ * any file that cannot be mapped, reads fall back to pread. */
+enum { DSORT_SRC_NEW = 0, DSORT_SRC_MAPPED = 1, DSORT_SRC_PREAD = 2 };
+
+static size_t
+dsort_src_maps_cap(void)
 {
-	struct rlimit rl;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	unsigned long v = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &v) != 1) {
+			v = 0;
+		}
+		fclose(f);
+	}
+	return v >= 4096 ? (size_t) (v / 4) : 1024;
+}
+
+ais_err
+dsort_src_maps_init(dsort_job *j)
+{
 	size_t n = j->ex.npaths + 1; /* + the spill file */
 
-	j->src_fds = malloc(n * sizeof(*j->src_fds));
-	if (j->src_fds == NULL) {
+	j->src_maps = calloc(n, sizeof(*j->src_maps));
+	j->src_state = calloc(n, sizeof(*j->src_state));
+	if (j->src_maps == NULL || j->src_state == NULL) {
+		free(j->src_maps);
+		free(j->src_state);
+		j->src_maps = NULL;
+		j->src_state = NULL;
 		return AIS_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		atomic_init(&j->src_fds[i], -1);
-	}
-	j->n_src_fds = n;
-	atomic_store(&j->src_fds_open, 0);
-	j->src_fds_max = 64;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-	    && rl.rlim_cur / 4 > j->src_fds_max) {
-		j->src_fds_max = (size_t) (rl.rlim_cur / 4);
-	}
+	j->n_src = n;
+	j->src_mapped = 0;
+	j->src_maps_max = dsort_src_maps_cap();
 	return AIS_OK;
 }
 
 void
-dsort_src_fds_fini(dsort_job *j)
+dsort_src_maps_fini(dsort_job *j)
 {
-	for (size_t i = 0; i < j->n_src_fds; i++) {
-		int fd = atomic_load(&j->src_fds[i]);
-
-		if (fd >= 0) {
-			close(fd);
-		}
+	for (size_t i = 0; i < j->n_src; i++) {
+		ais_fmap_close(&j->src_maps[i]);
 	}
-	free(j->src_fds);
-	j->src_fds = NULL;
-	j->n_src_fds = 0;
+	free(j->src_maps);
+	free(j->src_state);
+	j->src_maps = NULL;
+	j->src_state = NULL;
+	j->n_src = 0;
 }
 
-int
-dsort_src_fd(dsort_job *j, const dsort_rec_loc *l, bool *owned)
+/* l's mapping, or NULL: read it with pread. */
+static const ais_fmap *
+dsort_src_map(dsort_job *j, const dsort_rec_loc *l)
 {
-	size_t slot = SIZE_MAX;
-	int fd, cur = -1;
+	size_t slot;
+	unsigned char st;
 
-	*owned = false;
-	if (j->src_fds != NULL) {
-		if (l->path == j->ex.spill_path) {
-			slot = j->ex.npaths;
-		} else if (l->src < j->ex.npaths
-		    && j->ex.paths[l->src] == l->path) {
-			slot = l->src;
+	if (j->src_maps == NULL) {
+		return NULL;
+	}
+	if (l->path == j->ex.spill_path) {
+		slot = j->ex.npaths;
+	} else if (l->src < j->ex.npaths && j->ex.paths[l->src] == l->path) {
+		slot = l->src;
+	} else {
+		return NULL;
+	}
+	st = atomic_load_explicit(&j->src_state[slot], memory_order_acquire);
+	if (st == DSORT_SRC_NEW) {
+		pthread_mutex_lock(&j->src_mu);
+		st = atomic_load(&j->src_state[slot]);
+		if (st == DSORT_SRC_NEW) {
+			st = DSORT_SRC_PREAD;
+			if (j->src_mapped < j->src_maps_max
+			    && ais_fmap_open(&j->src_maps[slot], l->path)
+			        == AIS_OK) {
+				j->src_mapped++;
+				st = DSORT_SRC_MAPPED;
+			}
+			atomic_store_explicit(
+			    &j->src_state[slot], st, memory_order_release);
 		}
+		pthread_mutex_unlock(&j->src_mu);
 	}
-	if (slot != SIZE_MAX && (fd = atomic_load(&j->src_fds[slot])) >= 0) {
-		return fd;
-	}
-	if ((fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		return -1;
-	}
-	if (slot == SIZE_MAX
-	    || atomic_fetch_add(&j->src_fds_open, 1) >= j->src_fds_max) {
-		*owned = true;
-		return fd;
-	}
-	/* another reader may have opened it meanwhile: keep theirs */
-	if (!atomic_compare_exchange_strong(&j->src_fds[slot], &cur, fd)) {
-		close(fd);
-		atomic_fetch_sub(&j->src_fds_open, 1);
-		return cur;
-	}
-	return fd;
+	return st == DSORT_SRC_MAPPED ? &j->src_maps[slot] : NULL;
 }
 
 static ais_err
@@ -133,13 +150,40 @@ dsort_pread_all(int fd, uint8_t *buf, size_t len, uint64_t off)
 }
 
 ais_err
+dsort_src_copy(dsort_job *j, dsort_src_rd *rd, const dsort_rec_loc *l,
+    uint64_t off, uint8_t *dst, size_t len)
+{
+	const ais_fmap *m = dsort_src_map(j, l);
+
+	if (m != NULL) {
+		return ais_fmap_copy(m, off, dst, len);
+	}
+	if (rd->path != l->path) {
+		dsort_src_rd_fini(rd);
+		if ((rd->fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0) {
+			return ais_err_from_errno(errno);
+		}
+		rd->path = l->path;
+	}
+	return dsort_pread_all(rd->fd, dst, len, off);
+}
+
+void
+dsort_src_rd_fini(dsort_src_rd *rd)
+{
+	if (rd->fd >= 0) {
+		close(rd->fd);
+	}
+	rd->fd = -1;
+	rd->path = NULL;
+}
+
+ais_err
 dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
     uint8_t *buf, size_t max, size_t *np)
 {
-	const char *open_path = NULL;
+	dsort_src_rd rd = DSORT_SRC_RD_INIT;
 	size_t used = 0;
-	int fd = -1;
-	bool owned = false;
 	ais_err err = AIS_OK;
 
 	*np = 0;
@@ -176,34 +220,17 @@ dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
 				}
 				memcpy(
 				    buf + used, l->mem + f->offset, f->size);
-			} else {
-				if (open_path != l->path) {
-					if (owned) {
-						close(fd);
-					}
-					open_path = NULL;
-					fd = dsort_src_fd(j, l, &owned);
-					if (fd < 0) {
-						err = ais_err_from_errno(
-						    errno);
-						goto out;
-					}
-					open_path = l->path;
-				}
-				err = dsort_pread_all(
-				    fd, buf + used, f->size, f->offset);
-				if (err != AIS_OK) {
-					goto out;
-				}
+			} else if ((err = dsort_src_copy(j, &rd, l, f->offset,
+			                buf + used, f->size))
+			    != AIS_OK) {
+				goto out;
 			}
 			used += f->size;
 		}
 	}
 	*np = used;
 out:
-	if (owned) {
-		close(fd);
-	}
+	dsort_src_rd_fini(&rd);
 	pthread_rwlock_unlock(&j->ex_lock);
 	return err;
 }
@@ -356,9 +383,16 @@ dsort_pipe_start_batch(dsort_pipe *p, size_t k, char *eb, size_t elen)
 	Ais__DsortRecsReq q = AIS__DSORT_RECS_REQ__INIT;
 	uint8_t stackbuf[4096], *buf = stackbuf;
 	size_t len;
-	uint32_t rr = (uint32_t) atomic_fetch_add(&dsort_pipe_rr, 1);
+	uint32_t rr;
 	ais_err err;
 
+	if (bt->url == NULL) {
+		/* this target's records: read when needed, in
+		 * dsort_pipe_finish_batch */
+		bt->started = true;
+		return AIS_OK;
+	}
+	rr = (uint32_t) atomic_fetch_add(&dsort_pipe_rr, 1);
 	q.job_id = p->j->id;
 	q.n_seqs = bt->nseqs;
 	q.seqs = &p->seqs[bt->first];
@@ -390,10 +424,24 @@ dsort_pipe_finish_batch(dsort_pipe *p, size_t k, char *eb, size_t elen)
 	ais_err err;
 
 	bt->finished = true;
-	err = act_call_finish(bt->h, &bt->rep);
-	bt->h = NULL;
-	if (err == AIS_OK) {
-		err = bt->rep.status;
+	if (bt->url == NULL) {
+		/* straight from the mappings into a buffer of our own: no
+		 * message to allocate (and zero), no hop through an actor */
+		size_t n = 0;
+
+		memset(&bt->rep, 0, sizeof(bt->rep));
+		bt->rep.data = malloc(bt->bytes > 0 ? bt->bytes : 1);
+		err = bt->rep.data == NULL
+		    ? AIS_ENOMEM
+		    : dsort_job_src_read_recs(p->j, &p->seqs[bt->first],
+		        bt->nseqs, bt->rep.data, bt->bytes, &n);
+		bt->rep.len = n;
+	} else {
+		err = act_call_finish(bt->h, &bt->rep);
+		bt->h = NULL;
+		if (err == AIS_OK) {
+			err = bt->rep.status;
+		}
 	}
 	if (err == AIS_OK && bt->rep.len != bt->bytes) {
 		err = AIS_EPROTO;
@@ -477,7 +525,7 @@ dsort_pipe_close(dsort_pipe *p)
 	for (size_t k = 0; p->b != NULL && k < p->nb; k++) {
 		dsort_batch *bt = &p->b[k];
 
-		if (bt->started && !bt->finished) {
+		if (bt->started && !bt->finished && bt->h != NULL) {
 			/* waits at most the call's deadline; an aborted
 			 * origin answers at once */
 			(void) act_call_finish(bt->h, &bt->rep);

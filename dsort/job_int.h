@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "actors/node/node.h"
+#include "core/fmap.h"
 #include "dsort/assign.h"
 #include "dsort/extract.h"
 #include "dsort/job.h"
@@ -88,12 +89,14 @@ typedef struct dsort_job {
 	dsort_extract_result ex;
 	dsort_seq_ix *by_seq;
 	bool ex_ready;
-	/* origin's open input files (job_fetch.c), set up with ex: one slot
-	 * per ex.paths[] plus one for the spill file, -1 until first read */
-	atomic_int *src_fds;
-	size_t n_src_fds;
-	atomic_size_t src_fds_open;
-	size_t src_fds_max;
+	/* origin's input files mapped (job_fetch.c), set up with ex: one
+	 * slot per ex.paths[] plus one for the spill file, mapped on first
+	 * read (state DSORT_SRC_*, published under src_mu) */
+	ais_fmap *src_maps;
+	atomic_uchar *src_state;
+	size_t n_src;
+	size_t src_mapped, src_maps_max; /* under src_mu */
+	pthread_mutex_t src_mu;
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -180,14 +183,25 @@ ais_err dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file,
  * AIS_EPROTO when they hold more than max. Blocks on disk. */
 ais_err dsort_job_src_read_recs(dsort_job *j, const uint64_t *seqs, size_t n,
     uint8_t *buf, size_t max, size_t *np);
-/* The origin's fd cache over j->ex (under ex_lock held for writing):
- * init once ex is set, fini before ex is finalized (closes them all). */
-ais_err dsort_src_fds_init(dsort_job *j);
-void dsort_src_fds_fini(dsort_job *j);
-/* An fd to read l (a FILE location of j->ex; ex_lock held for reading):
- * the cached one, or when the cache is full or does not know the file a
- * new one, *owned, for the caller to close. -1 with errno on failure. */
-int dsort_src_fd(dsort_job *j, const dsort_rec_loc *l, bool *owned);
+/* The origin's mappings of j->ex's files (under ex_lock held for
+ * writing): init once ex is set, fini before ex is finalized (unmaps). */
+ais_err dsort_src_maps_init(dsort_job *j);
+void dsort_src_maps_fini(dsort_job *j);
+/* Reads pieces of FILE locations of j->ex (ex_lock held for reading):
+ * from the file's mapping, or with pread when it has none (too many
+ * mappings, mmap failed, or a location the cache does not know), keeping
+ * the last such file open for the next piece. */
+typedef struct dsort_src_rd {
+	const char *path; /* of fd */
+	int fd;
+} dsort_src_rd;
+#define DSORT_SRC_RD_INIT                                                     \
+	{                                                                     \
+		NULL, -1                                                      \
+	}
+ais_err dsort_src_copy(dsort_job *j, dsort_src_rd *rd, const dsort_rec_loc *l,
+    uint64_t off, uint8_t *dst, size_t len);
+void dsort_src_rd_fini(dsort_src_rd *rd);
 /* By seq, or NULL (v sorted by seq). */
 const dsort_seq_ix *dsort_seq_find(
     const dsort_seq_ix *v, size_t n, uint64_t seq);

@@ -278,7 +278,7 @@ dsort_job_cleanup_main(void *arg)
 	free(names);
 	free(mpaths);
 	pthread_rwlock_wrlock(&j->ex_lock);
-	dsort_src_fds_fini(j);
+	dsort_src_maps_fini(j);
 	dsort_extract_result_fini(&j->ex);
 	free(j->by_seq);
 	j->by_seq = NULL;
@@ -719,7 +719,7 @@ dsort_job_extract_main(void *arg)
 	j->ex = res;
 	j->by_seq = ix;
 	/* without the cache every read opens its file: slower, not wrong */
-	(void) dsort_src_fds_init(j);
+	(void) dsort_src_maps_init(j);
 	j->ex_ready = true;
 	pthread_rwlock_unlock(&j->ex_lock);
 	ix = NULL;
@@ -1156,8 +1156,7 @@ dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file, uint64_t off,
 	const dsort_seq_ix *x;
 	const dsort_rec_loc *l;
 	size_t n = 0, first = 0, last;
-	int fd = -1;
-	bool owned = false;
+	dsort_src_rd rd = DSORT_SRC_RD_INIT;
 	ais_err err = AIS_OK;
 
 	*np = 0;
@@ -1193,37 +1192,17 @@ dsort_job_src_read(dsort_job *j, uint64_t seq, int32_t file, uint64_t off,
 				goto out;
 			}
 			memcpy(buf + n, l->mem + f->offset + off, take);
-		} else {
-			size_t got = 0;
-
-			if (fd < 0 && (fd = dsort_src_fd(j, l, &owned)) < 0) {
-				err = ais_err_from_errno(errno);
-				goto out;
-			}
-			while (got < take) {
-				ssize_t r
-				    = pread(fd, buf + n + got, take - got,
-				        (off_t) (f->offset + off + got));
-
-				if (r < 0 && errno == EINTR) {
-					continue;
-				}
-				if (r <= 0) {
-					err = r < 0 ? ais_err_from_errno(errno)
-					            : AIS_EIO;
-					goto out;
-				}
-				got += (size_t) r;
-			}
+		} else if ((err = dsort_src_copy(
+		                j, &rd, l, f->offset + off, buf + n, take))
+		    != AIS_OK) {
+			goto out;
 		}
 		n += take;
 		off = 0;
 	}
 	*np = n;
 out:
-	if (owned) {
-		close(fd);
-	}
+	dsort_src_rd_fini(&rd);
 	pthread_rwlock_unlock(&j->ex_lock);
 	return err;
 }

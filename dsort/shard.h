@@ -150,10 +150,12 @@ void ais_shard_reader_free(ais_shard_reader *r);
  */
 typedef struct ais_shard_writer ais_shard_writer;
 
-/* Observer of the output: called with exactly the bytes that reach the
- * shard's fd, in file order, as they are written (buf is borrowed for the
- * call; pieces of any length >= 1). Runs on the writer's thread inside
- * write/add/end/close calls; must not call the writer. */
+/* Observer of the output: called with exactly the bytes the writer puts
+ * into the shard's fd, in file order, just before it writes them (buf is
+ * borrowed for the call; pieces of any length >= 1); if that write fails
+ * the writer fails, so what the tap saw matters only when close succeeds.
+ * Runs on the writer's thread inside write/add/end/flush/close calls;
+ * must not call the writer. */
 typedef void (*ais_shard_tap)(void *arg, const void *buf, size_t len);
 
 /* Starts a shard on fd (borrowed; written sequentially from its current

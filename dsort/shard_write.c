@@ -18,7 +18,8 @@
  *     at once together with whatever is pending.
  * Close flushes the rest after the trailer. Unblocked output adds no
  * padding, so the bytes are the same as with bytes_in_last_block 1.
- * The optional tap sees each byte once it is in the file, in file order.
+ * The optional tap sees each byte, in file order, just before it is
+ * written.
  *
  * Tar headers. A tar shard is written as pax_restricted, which for a file
  * whose name, size and mtime fit a ustar header emits exactly the ustar
@@ -51,11 +52,14 @@
 
 #include "dsort/shard.h"
 
-#define SHARD_WR_BUF          (128 * 1024)
-#define SHARD_WR_OBUF         (256 * 1024) /* coalescing output buffer */
-#define SHARD_WR_BIG          (64 * 1024) /* pieces this large skip the buffer */
-#define SHARD_WR_REF_MIN      2048 /* smaller referenced pieces are copied */
-#define SHARD_WR_IOV          512  /* iovecs per writev (<= IOV_MAX) */
+#define SHARD_WR_BUF     (128 * 1024)
+#define SHARD_WR_OBUF    (256 * 1024) /* coalescing output buffer */
+#define SHARD_WR_BIG     (64 * 1024)  /* pieces this large skip the buffer */
+#define SHARD_WR_REF_MIN 2048 /* smaller referenced pieces are copied */
+#define SHARD_WR_IOV     512  /* iovecs per writev (<= IOV_MAX) */
+#define SHARD_WR_PENDING                                                      \
+	(256 * 1024) /* referenced bytes per writev:                          \
+	              * still in cache for the copy */
 #define SHARD_USTAR_NAME      100
 #define SHARD_USTAR_OCTAL_MAX 077777777777ULL /* 11 octal digits */
 
@@ -80,9 +84,10 @@ struct ais_shard_writer {
 	size_t olen;         /* bytes of obuf in use (until the flush) */
 	struct iovec iov[SHARD_WR_IOV]; /* pending output, in file order */
 	int niov;
+	size_t pending;              /* bytes in iov */
 	const char *ref_lo, *ref_hi; /* caller memory the callback may
 	                              * reference (write_ref), else NULL */
-	ais_shard_tap tap;           /* sees what reaches fd, or NULL */
+	ais_shard_tap tap;           /* sees what goes to fd, or NULL */
 	void *tap_arg;
 	ais_err failed; /* sticky */
 	char err[AIS_SHARD_ERRLEN];
@@ -124,11 +129,21 @@ shard_wr_archive_fail(ais_shard_writer *w, const char *what)
 	    s ? s : "libarchive error");
 }
 
-/* Writes iov[0..n) to fd in full (partial writes, EINTR) and shows every
- * piece to the tap once it is in the file. Returns 0 or an errno. */
+/* Writes iov[0..n) to fd in full (partial writes, EINTR). The tap sees
+ * the pieces first, while the kernel's copy can still find them in the
+ * CPU cache: a failed write fails the writer, so a checksum of bytes that
+ * did not land is never used. Returns 0 or an errno. */
 static int
 shard_wr_writev(ais_shard_writer *w, struct iovec *iov, int n)
 {
+	if (w->tap != NULL) {
+		for (int i = 0; i < n; i++) {
+			if (iov[i].iov_len > 0) {
+				w->tap(w->tap_arg, iov[i].iov_base,
+				    iov[i].iov_len);
+			}
+		}
+	}
 	while (n > 0 && iov->iov_len == 0) {
 		iov++;
 		n--;
@@ -150,9 +165,6 @@ shard_wr_writev(ais_shard_writer *w, struct iovec *iov, int n)
 			size_t m = (size_t) k < iov->iov_len ? (size_t) k
 			                                     : iov->iov_len;
 
-			if (w->tap != NULL && m > 0) {
-				w->tap(w->tap_arg, iov->iov_base, m);
-			}
 			iov->iov_base = (char *) iov->iov_base + m;
 			iov->iov_len -= m;
 			k -= (ssize_t) m;
@@ -174,6 +186,7 @@ shard_wr_flush(ais_shard_writer *w)
 	if (e == 0) {
 		w->niov = 0;
 		w->olen = 0;
+		w->pending = 0;
 	}
 	return e;
 }
@@ -184,6 +197,7 @@ shard_wr_push(ais_shard_writer *w, const void *buf, size_t len)
 	w->iov[w->niov].iov_base = (void *) (uintptr_t) buf;
 	w->iov[w->niov].iov_len = len;
 	w->niov++;
+	w->pending += len;
 }
 
 /* libarchive's client write callback (unblocked: buf is whatever the
@@ -199,7 +213,7 @@ shard_wr_write(struct archive *a, void *arg, const void *buf, size_t len)
 	if (w->discard || len == 0) {
 		return (la_ssize_t) len;
 	}
-	if (w->niov == SHARD_WR_IOV) {
+	if (w->niov == SHARD_WR_IOV || w->pending >= SHARD_WR_PENDING) {
 		e = shard_wr_flush(w);
 	}
 	if (e == 0 && len >= SHARD_WR_REF_MIN && w->ref_lo != NULL
@@ -222,6 +236,7 @@ shard_wr_write(struct archive *a, void *arg, const void *buf, size_t len)
 			    && (unsigned char *) last->iov_base + last->iov_len
 			        == dst) {
 				last->iov_len += len;
+				w->pending += len;
 			} else {
 				shard_wr_push(w, dst, len);
 			}
@@ -678,6 +693,7 @@ ais_shard_writer_free(ais_shard_writer *w)
 		return;
 	}
 	w->niov = 0; /* not written: references may be stale by now */
+	w->pending = 0;
 	if (w->pax != NULL) {
 		w->discard = true;
 		shard_wr_abandon(w->pax);
