@@ -857,11 +857,6 @@ dsort_coord_srcs_free(dsort_job *j)
 	j->nsrcs = 0;
 }
 
-typedef struct dsort_coord_ix {
-	dsort_seq_ix *v; /* by seq: index into the source's metas */
-	size_t n;
-} dsort_coord_ix;
-
 const dsort_seq_ix *
 dsort_seq_find(const dsort_seq_ix *v, size_t n, uint64_t seq)
 {
@@ -882,8 +877,7 @@ dsort_seq_find(const dsort_seq_ix *v, size_t n, uint64_t seq)
 /* Packs target t's part of the plan into *outp (malloc'd), *np bytes. */
 static ais_err
 dsort_pack_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
-    const dsort_rec *recs, const dsort_coord_ix *ixs, uint8_t **outp,
-    size_t *np, char *eb, size_t elen)
+    const dsort_rec *recs, uint8_t **outp, size_t *np, char *eb, size_t elen)
 {
 	Ais__DsortPlan p = AIS__DSORT_PLAN__INIT;
 	Ais__DsortPlanShard *shs = NULL, **shp = NULL;
@@ -921,10 +915,8 @@ dsort_pack_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
 		for (size_t r = o->first; r < o->first + o->count; r++) {
 			const dsort_rec *rc = &recs[r];
 			const dsort_coord_src *src = &j->srcs[rc->origin];
-			const dsort_seq_ix *x = dsort_seq_find(
-			    ixs[rc->origin].v, ixs[rc->origin].n, rc->seq);
 
-			if (x == NULL) {
+			if (rc->origin >= j->nsrcs || rc->ix >= src->n) {
 				snprintf(eb, elen, "dsort %s: record %s lost",
 				    j->id, rc->name);
 				err = AIS_EINTERNAL;
@@ -933,8 +925,8 @@ dsort_pack_plan(dsort_job *j, const ais_snode *t, const dsort_plan *plan,
 			ais__dsort_plan_rec__init(&prs[ri]);
 			prs[ri].origin = (char *) src->id;
 			prs[ri].seq = rc->seq;
-			prs[ri].meta.data = src->metas[x->idx];
-			prs[ri].meta.len = src->mlens[x->idx];
+			prs[ri].meta.data = src->metas[rc->ix];
+			prs[ri].meta.len = src->mlens[rc->ix];
 			prp[ri] = &prs[ri];
 			ri++;
 		}
@@ -1024,47 +1016,40 @@ dsort_job_plan_main(void *arg)
 {
 	dsort_job *j = arg;
 	dsort_rec *recs = NULL;
-	dsort_coord_ix *ixs = NULL;
 	dsort_plan plan = { 0 };
 	uint8_t **outs = NULL; /* packed plan per target (by Smap index) */
 	size_t *lens = NULL;
 	char eb[DSORT_ERRLEN] = "";
 	size_t total = 0, at = 0;
-	int64_t max;
+	int64_t max, t0 = dsort_now_ms(), t_order = 0, t_assign = 0,
+	             t_pack = 0;
 	ais_err err = AIS_OK;
 
 	ais_log_set_thread("dsort-plan");
-	ixs = calloc(j->nsrcs + 1, sizeof(*ixs));
 	for (size_t i = 0; i < j->nsrcs; i++) {
 		total += j->srcs[i].n;
 	}
 	recs = calloc(total + 1, sizeof(*recs));
-	if (recs == NULL || ixs == NULL) {
+	if (recs == NULL) {
 		err = AIS_ENOMEM;
 		goto fail;
 	}
 	for (size_t i = 0; i < j->nsrcs; i++) {
 		dsort_coord_src *s = &j->srcs[i];
 
-		ixs[i].v = calloc(s->n + 1, sizeof(*ixs[i].v));
-		if (ixs[i].v == NULL) {
-			err = AIS_ENOMEM;
-			goto fail;
-		}
-		ixs[i].n = s->n;
 		for (size_t k = 0; k < s->n; k++) {
-			ixs[i].v[k].seq = s->recs[k].seq;
-			ixs[i].v[k].idx = k;
-			recs[at++] = s->recs[k]; /* moved */
+			recs[at] = s->recs[k];        /* moved */
+			recs[at++].ix = (uint32_t) k; /* its metas[] */
 		}
-		qsort(ixs[i].v, s->n, sizeof(*ixs[i].v), dsort_seq_ix_cmp);
 		free(s->recs);
 		s->recs = NULL;
 	}
+	t_order = dsort_now_ms();
 	err = dsort_order(recs, total, &j->spec.alg, eb, sizeof(eb));
 	if (err != AIS_OK) {
 		goto fail;
 	}
+	t_assign = dsort_now_ms();
 	max = j->spec.output_shard_size;
 	if (max > 0 && strcmp(j->spec.output_ext, ".tar") == 0
 	    && max > AIS_SHARD_TAR_TRAILER) {
@@ -1079,8 +1064,7 @@ dsort_job_plan_main(void *arg)
 	if (err != AIS_OK) {
 		goto fail;
 	}
-	AIS_LOGI("AIS-DSORT-PLAN", "dsort %s: %zu records -> %zu shards",
-	    j->id, total, plan.n);
+	t_pack = dsort_now_ms();
 	outs = calloc(j->smap->ntargets + 1, sizeof(*outs));
 	lens = calloc(j->smap->ntargets + 1, sizeof(*lens));
 	if (outs == NULL || lens == NULL) {
@@ -1091,7 +1075,7 @@ dsort_job_plan_main(void *arg)
 		const ais_snode *t = &j->smap->targets[i];
 
 		if (dsort_target_eligible(t)) {
-			err = dsort_pack_plan(j, t, &plan, recs, ixs, &outs[i],
+			err = dsort_pack_plan(j, t, &plan, recs, &outs[i],
 			    &lens[i], eb, sizeof(eb));
 		}
 	}
@@ -1099,7 +1083,17 @@ dsort_job_plan_main(void *arg)
 		err = AIS_ESTOPPED;
 	}
 	if (err == AIS_OK) {
+		int64_t t_send = dsort_now_ms();
+
 		err = dsort_send_plans(j, outs, lens, eb, sizeof(eb));
+		/* where the (single-threaded) planning time goes */
+		AIS_LOGI("AIS-DSORT-PLAN",
+		    "dsort %s: %zu records -> %zu shards (ms: gather %" PRId64
+		    ", order %" PRId64 ", assign %" PRId64 ", pack %" PRId64
+		    ", send %" PRId64 ")",
+		    j->id, total, plan.n, t_order - t0, t_assign - t_order,
+		    t_pack - t_assign, t_send - t_pack,
+		    dsort_now_ms() - t_send);
 	}
 	if (err != AIS_OK) {
 		goto fail;
@@ -1124,10 +1118,9 @@ out:
 	if (recs != NULL) {
 		dsort_recs_free(recs, at);
 	}
-	for (size_t i = 0; ixs != NULL && i < j->nsrcs; i++) {
+	for (size_t i = 0; i < j->nsrcs; i++) {
 		dsort_coord_src *s = &j->srcs[i];
 
-		free(ixs[i].v);
 		for (size_t k = 0; s->metas != NULL && k < s->n; k++) {
 			free(s->metas[k]);
 		}
@@ -1142,7 +1135,6 @@ out:
 		}
 		s->n = s->cap = 0;
 	}
-	free(ixs);
 	return NULL;
 }
 

@@ -63,6 +63,7 @@ typedef struct dsort_rec {
 	uint64_t size;   /* bytes of all its files */
 	uint64_t seq;    /* input order (caller-assigned, unique) */
 	uint32_t origin; /* caller's tag: e.g. the target holding it */
+	uint32_t ix;     /* caller's: e.g. where its metadata is */
 } dsort_rec;
 
 typedef struct dsort_run {

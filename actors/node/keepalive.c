@@ -34,7 +34,7 @@
 #include "core/log.h"
 #include "proto/msg.h"
 
-#define KA_COOKIE 1
+#define KA_COOKIE    1
 #define KA_MAX_PEERS 512
 
 typedef struct ka_peer {
@@ -52,7 +52,7 @@ typedef struct ka_state {
 	int fails;                    /* consecutive failures since */
 	int64_t lost_sent_ms;
 	int64_t rejoin_sent_ms;
-	bool was_nonprimary;          /* ran as non-primary since start */
+	bool was_nonprimary; /* ran as non-primary since start */
 	/* primary */
 	bool primary_mode;
 	int64_t primary_since_ms;
@@ -73,9 +73,9 @@ int64_t
 ais_node_cplane_ms(ais_node *n)
 {
 	ais_cconfig *c = ais_node_ccfg(n);
-	int64_t ms = c ? ais_cconfig_dur_ms(c, "timeout.cplane_operation",
-			     AIS_CPLANE_TIMEOUT_MS)
-		       : AIS_CPLANE_TIMEOUT_MS;
+	int64_t ms = c ? ais_cconfig_dur_ms(
+	                 c, "timeout.cplane_operation", AIS_CPLANE_TIMEOUT_MS)
+	               : AIS_CPLANE_TIMEOUT_MS;
 	ais_cconfig_rele(c);
 	return ms;
 }
@@ -89,8 +89,8 @@ ais_node_has_quorum(ais_node *n)
 	return one || ais_node_now_ms() < atomic_load(&n->quorum_until_ms);
 }
 
-static void ka_timing(ais_node *n, ais_role role, int64_t *interval,
-    int64_t *window);
+static void ka_timing(
+    ais_node *n, ais_role role, int64_t *interval, int64_t *window);
 
 void
 ais_node_quorum_grant(ais_node *n)
@@ -109,10 +109,12 @@ ka_timing(ais_node *n, ais_role role, int64_t *interval, int64_t *window)
 	    ? "keepalivetracker.proxy.interval"
 	    : "keepalivetracker.target.interval";
 	*interval = c ? ais_cconfig_dur_ms(c, ip, 10000) : 10000;
-	int64_t factor = c ? ais_cconfig_int(c, role == AIS_ROLE_PROXY
-			? "keepalivetracker.proxy.factor"
-			: "keepalivetracker.target.factor", 3)
-			   : 3;
+	int64_t factor = c
+	    ? ais_cconfig_int(c,
+	        role == AIS_ROLE_PROXY ? "keepalivetracker.proxy.factor"
+	                               : "keepalivetracker.target.factor",
+	        3)
+	    : 3;
 	ais_cconfig_rele(c);
 	if (factor < 1) {
 		factor = 1;
@@ -219,8 +221,10 @@ ka_tick_primary(ka_state *st, ais_smap *m)
 				}
 			}
 		}
-		AIS_LOGN("AIS-KA-PRIMARY", "tracking keepalives as primary "
-		    "(Smap v%lld)", (long long) m->version);
+		AIS_LOGN("AIS-KA-PRIMARY",
+		    "tracking keepalives as primary "
+		    "(Smap v%lld)",
+		    (long long) m->version);
 	}
 	/* After a restart give the others the startup time to come back
 	 * before calling them gone; after an election, one window. */
@@ -228,14 +232,14 @@ ka_tick_primary(ka_state *st, ais_smap *m)
 	int64_t grace = st->was_nonprimary
 	    ? 0
 	    : (c ? ais_cconfig_dur_ms(c, "timeout.startup_time", 60000)
-		 : 60000);
+	         : 60000);
 	ais_cconfig_rele(c);
 	for (size_t i = 0; i < ais_smap_count(m); i++) {
 		const ais_snode *sn = i < m->nproxies
 		    ? &m->proxies[i]
 		    : &m->targets[i - m->nproxies];
-		if (strcmp(sn->id, n->self.id) == 0 ||
-		    (sn->flags & AIS_SNODE_MAINT) != 0) {
+		if (strcmp(sn->id, n->self.id) == 0
+		    || (sn->flags & AIS_SNODE_MAINT) != 0) {
 			continue;
 		}
 		int64_t win = sn->role == AIS_ROLE_PROXY ? pwin : twin;
@@ -243,9 +247,8 @@ ka_tick_primary(ka_state *st, ais_smap *m)
 		if (p == NULL) {
 			continue;
 		}
-		int64_t since = p->heard_ms > 0
-		    ? p->heard_ms
-		    : st->primary_since_ms + grace;
+		int64_t since = p->heard_ms > 0 ? p->heard_ms
+		                                : st->primary_since_ms + grace;
 		if (since < st->primary_since_ms) {
 			since = st->primary_since_ms;
 		}
@@ -254,19 +257,20 @@ ka_tick_primary(ka_state *st, ais_smap *m)
 			AIS_LOGW("AIS-KA-SILENT", "%s %s silent for %lld ms",
 			    sn->role == AIS_ROLE_PROXY ? "proxy" : "target",
 			    sn->id, (long long) (now - since));
-			ka_event(st, AIS__MEMB_EVENT__KIND__NODE_SILENT, sn->id,
-			    m->version);
+			ka_event(st, AIS__MEMB_EVENT__KIND__NODE_SILENT,
+			    sn->id, m->version);
 		}
 	}
 	ka_quorum_update(st, m, pwin);
-	if (!ais_node_has_quorum(n) && now - st->primary_since_ms > pwin &&
-	    now - st->noq_sent_ms > pint) {
+	if (!ais_node_has_quorum(n) && now - st->primary_since_ms > pwin
+	    && now - st->noq_sent_ms > pint) {
 		st->noq_sent_ms = now;
-		AIS_LOGW("AIS-KA-NOQUORUM", "primary %s: no keepalive from a "
+		AIS_LOGW("AIS-KA-NOQUORUM",
+		    "primary %s: no keepalive from a "
 		    "majority of %zu proxies; metadata changes refused",
 		    n->self.id, m->nproxies);
-		ka_event(st, AIS__MEMB_EVENT__KIND__NO_QUORUM, NULL,
-		    m->version);
+		ka_event(
+		    st, AIS__MEMB_EVENT__KIND__NO_QUORUM, NULL, m->version);
 	}
 }
 
@@ -280,12 +284,17 @@ ka_tick_other(ka_state *st, ais_smap *m)
 	int64_t interval, window;
 	ka_timing(n, n->role, &interval, &window);
 
+	bool was_primary = st->primary_mode;
+
 	st->primary_mode = false;
 	st->was_nonprimary = true;
 	if (p == NULL) {
 		return;
 	}
-	if (strcmp(st->primary, p->id) != 0) {
+	/* a new primary, or this node just handed the role over (its last
+	 * contact with that node may date from before it was primary
+	 * itself): the window starts now */
+	if (was_primary || strcmp(st->primary, p->id) != 0) {
 		snprintf(st->primary, sizeof(st->primary), "%s", p->id);
 		st->ok_ms = now;
 		st->fails = 0;
@@ -301,9 +310,9 @@ ka_tick_other(ka_state *st, ais_smap *m)
 	if (tmo > interval) {
 		tmo = interval;
 	}
-	ais_err err = act_call(act_runtime(st->self), p->ctrl.url,
-	    AIS_ACTOR_KEEPALIVE, AIS_MSG_KEEPALIVE_REQ, buf, len, (int) tmo,
-	    &rep);
+	ais_err err
+	    = act_call(act_runtime(st->self), p->ctrl.url, AIS_ACTOR_KEEPALIVE,
+	        AIS_MSG_KEEPALIVE_REQ, buf, len, (int) tmo, &rep);
 	if (err != AIS_OK) {
 		st->fails++;
 		if (st->fails >= 2 && now - st->ok_ms >= window) {
@@ -326,17 +335,19 @@ ka_tick_other(ka_state *st, ais_smap *m)
 	st->ok_ms = now;
 	st->fails = 0;
 	if (atomic_exchange(&n->primary_lost, false)) {
-		AIS_LOGN("AIS-KA-PRIMARY-BACK", "primary %s answers again",
-		    p->id);
+		AIS_LOGN(
+		    "AIS-KA-PRIMARY-BACK", "primary %s answers again", p->id);
 	}
-	if (rep.status == AIS_ENOENT && atomic_load(&n->joined) &&
-	    now - st->rejoin_sent_ms >= window) {
+	if (rep.status == AIS_ENOENT && atomic_load(&n->joined)
+	    && now - st->rejoin_sent_ms >= window) {
 		/* Removed while we were away (or never added): rejoin. */
 		st->rejoin_sent_ms = now;
-		AIS_LOGW("AIS-KA-REJOIN", "primary %s does not know %s: "
-		    "rejoining", p->id, n->self.id);
-		ka_event(st, AIS__MEMB_EVENT__KIND__NOT_IN_SMAP, p->id,
-		    m->version);
+		AIS_LOGW("AIS-KA-REJOIN",
+		    "primary %s does not know %s: "
+		    "rejoining",
+		    p->id, n->self.id);
+		ka_event(
+		    st, AIS__MEMB_EVENT__KIND__NOT_IN_SMAP, p->id, m->version);
 	} else if (rep.status == AIS_EPERM) {
 		/* It is not the primary any more: our Smap is behind. Let
 		 * membership find the newer one. */
@@ -357,15 +368,15 @@ ka_on_timer(void *state, act_ctx *ctx, const act_msg *msg)
 		return AIS_OK;
 	}
 	ais_smap *m = ais_node_smap(n);
-	if (m != NULL && atomic_load(&n->joined) &&
-	    ais_smap_get(m, n->self.id) != NULL) {
+	if (m != NULL && atomic_load(&n->joined)
+	    && ais_smap_get(m, n->self.id) != NULL) {
 		if (strcmp(m->primary, n->self.id) == 0) {
 			ka_tick_primary(st, m);
 		} else {
 			ka_tick_other(st, m);
 		}
-	} else if (m != NULL && atomic_load(&n->joined) &&
-	    strcmp(m->primary, n->self.id) != 0) {
+	} else if (m != NULL && atomic_load(&n->joined)
+	    && strcmp(m->primary, n->self.id) != 0) {
 		/* Not in the Smap we hold: keep asking the primary, whose
 		 * ENOENT starts a rejoin. */
 		ka_tick_other(st, m);
@@ -421,7 +432,7 @@ ka_on_req(void *state, act_ctx *ctx, const act_msg *msg)
 	ais__keepalive__free_unpacked(ka, NULL);
 	ais_err err = act_reply(ctx, AIS_MSG_KEEPALIVE_RESP, status,
 	    status == AIS_ENOENT ? "not in the cluster map"
-				 : (status ? "not the primary" : NULL),
+	                         : (status ? "not the primary" : NULL),
 	    buf, len);
 	ais_smap_rele(m);
 	return err;

@@ -29,9 +29,8 @@ mkrecs(size_t n, const char *const *names)
 		if (names == NULL) {
 			snprintf(buf, sizeof(buf), "s%05zu", (i * 7919) % n);
 		}
-		assert_int_equal(dsort_rec_init(&r[i], nm, strlen(nm), i + 1,
-		                     i),
-		    AIS_OK);
+		assert_int_equal(
+		    dsort_rec_init(&r[i], nm, strlen(nm), i + 1, i), AIS_OK);
 	}
 	return r;
 }
@@ -44,8 +43,8 @@ join(const dsort_rec *r, size_t n, char *out, size_t cap)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(out + k, cap - k, "%s%s", i ? " " : "",
-		    r[i].name);
+		int w = snprintf(
+		    out + k, cap - k, "%s%s", i ? " " : "", r[i].name);
 		assert_true(w > 0 && (size_t) w < cap - k);
 		k += (size_t) w;
 	}
@@ -73,16 +72,16 @@ test_order_rec_name(void **state)
 		size_t nl = dsort_rec_name_len(cases[i].path, len);
 		assert_int_equal(nl, strlen(cases[i].name));
 		assert_memory_equal(cases[i].path, cases[i].name, nl);
-		assert_string_equal(dsort_rec_ext(cases[i].path, len),
-		    cases[i].ext);
+		assert_string_equal(
+		    dsort_rec_ext(cases[i].path, len), cases[i].ext);
 	}
 }
 
 static void
 test_order_alphanumeric(void **state)
 {
-	static const char *const names[] = { "b", "a10", "a2", "A", "a",
-		"\xc3\xa9" };
+	static const char *const names[]
+	    = { "b", "a10", "a2", "A", "a", "\xc3\xa9" };
 	dsort_alg alg = { .kind = DSORT_ALG_ALPHANUMERIC };
 	dsort_rec *r = mkrecs(6, names);
 	char out[128];
@@ -96,6 +95,60 @@ test_order_alphanumeric(void **state)
 	join(r, 6, out, sizeof(out));
 	assert_string_equal(out, "\xc3\xa9 b a2 a10 a A");
 	dsort_recs_free(r, 6);
+}
+
+static int
+ref_cmp(const void *a, const void *b, void *alg)
+{
+	return dsort_rec_cmp(a, b, alg);
+}
+
+/* dsort_order's by-name fast path (8-byte keys past the common prefix)
+ * agrees with the plain comparison: names sharing long prefixes, names
+ * that are prefixes of others, duplicate names (ties by seq), both
+ * directions. */
+static void
+test_order_name_keys(void **state)
+{
+	enum { N = 3000 };
+	char **names = calloc(N, sizeof(*names));
+	unsigned x = 12345;
+
+	(void) state;
+	assert_non_null(names);
+	for (size_t i = 0; i < N; i++) {
+		char nm[64];
+		size_t len;
+
+		x = x * 1103515245u + 12345u;
+		len = (size_t) snprintf(nm, sizeof(nm), "shard/sample%0*u",
+		    (int) (x >> 16) % 12, (x >> 8) % 5000);
+		if (x % 7 == 0) {
+			len -= (x >> 4) % 4; /* a prefix of its neighbours */
+			nm[len] = '\0';
+		}
+		names[i] = strdup(nm);
+		assert_non_null(names[i]);
+	}
+	for (int desc = 0; desc < 2; desc++) {
+		dsort_alg alg = { .kind = DSORT_ALG_ALPHANUMERIC,
+			.decreasing = desc != 0 };
+		dsort_rec *r = mkrecs(N, (const char *const *) names);
+		dsort_rec *ref = mkrecs(N, (const char *const *) names);
+
+		assert_int_equal(dsort_order(r, N, &alg, NULL, 0), AIS_OK);
+		qsort_r(ref, N, sizeof(*ref), ref_cmp, &alg);
+		for (size_t i = 0; i < N; i++) {
+			assert_string_equal(r[i].name, ref[i].name);
+			assert_int_equal(r[i].seq, ref[i].seq);
+		}
+		dsort_recs_free(r, N);
+		dsort_recs_free(ref, N);
+	}
+	for (size_t i = 0; i < N; i++) {
+		free(names[i]);
+	}
+	free(names);
 }
 
 static void
@@ -156,9 +209,9 @@ test_order_content(void **state)
 	(void) state;
 	alg.ckey_type = DSORT_CKEY_INT;
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(dsort_rec_set_content_key(&r[i],
-		                     DSORT_CKEY_INT, ints[i], strlen(ints[i]),
-		                     err, sizeof(err)),
+		assert_int_equal(
+		    dsort_rec_set_content_key(&r[i], DSORT_CKEY_INT, ints[i],
+		        strlen(ints[i]), err, sizeof(err)),
 		    AIS_OK);
 	}
 	assert_int_equal(dsort_order(r, 4, &alg, err, sizeof(err)), AIS_OK);
@@ -174,9 +227,9 @@ test_order_content(void **state)
 	alg = (dsort_alg) { .kind = DSORT_ALG_CONTENT,
 		.ckey_type = DSORT_CKEY_FLOAT };
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(dsort_rec_set_content_key(&r[i],
-		                     DSORT_CKEY_FLOAT, flts[i],
-		                     strlen(flts[i]), err, sizeof(err)),
+		assert_int_equal(
+		    dsort_rec_set_content_key(&r[i], DSORT_CKEY_FLOAT, flts[i],
+		        strlen(flts[i]), err, sizeof(err)),
 		    AIS_OK);
 	}
 	assert_int_equal(dsort_order(r, 4, &alg, err, sizeof(err)), AIS_OK);
@@ -187,9 +240,9 @@ test_order_content(void **state)
 	r = mkrecs(4, names);
 	alg.ckey_type = DSORT_CKEY_STRING;
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(dsort_rec_set_content_key(&r[i],
-		                     DSORT_CKEY_STRING, strs[i],
-		                     strlen(strs[i]), err, sizeof(err)),
+		assert_int_equal(
+		    dsort_rec_set_content_key(&r[i], DSORT_CKEY_STRING,
+		        strs[i], strlen(strs[i]), err, sizeof(err)),
 		    AIS_OK);
 	}
 	assert_int_equal(dsort_order(r, 4, &alg, err, sizeof(err)), AIS_OK);
@@ -218,7 +271,8 @@ test_order_content_bad(void **state)
 		{ DSORT_CKEY_FLOAT, "one", 3 },
 	};
 	dsort_alg alg = { .kind = DSORT_ALG_CONTENT,
-		.ckey_type = DSORT_CKEY_INT, .ext = ".cls" };
+		.ckey_type = DSORT_CKEY_INT,
+		.ext = ".cls" };
 	dsort_rec *r = mkrecs(2, names);
 	char err[256], big[300];
 
@@ -236,19 +290,19 @@ test_order_content_bad(void **state)
 	                     sizeof(big), err, sizeof(err)),
 	    AIS_EINVAL);
 	/* A record without its key file fails the order, named. */
-	assert_int_equal(dsort_rec_set_content_key(&r[0], DSORT_CKEY_INT, "1",
-	                     1, err, sizeof(err)),
+	assert_int_equal(dsort_rec_set_content_key(
+	                     &r[0], DSORT_CKEY_INT, "1", 1, err, sizeof(err)),
 	    AIS_OK);
-	assert_int_equal(dsort_order(r, 2, &alg, err, sizeof(err)),
-	    AIS_EINVAL);
+	assert_int_equal(
+	    dsort_order(r, 2, &alg, err, sizeof(err)), AIS_EINVAL);
 	assert_non_null(strstr(err, "sample7"));
 	assert_non_null(strstr(err, ".cls"));
 	/* A key of the wrong type is as bad as none. */
 	assert_int_equal(dsort_rec_set_content_key(&r[1], DSORT_CKEY_STRING,
 	                     "x", 1, err, sizeof(err)),
 	    AIS_OK);
-	assert_int_equal(dsort_order(r, 2, &alg, err, sizeof(err)),
-	    AIS_EINVAL);
+	assert_int_equal(
+	    dsort_order(r, 2, &alg, err, sizeof(err)), AIS_EINVAL);
 	dsort_recs_free(r, 2);
 }
 
@@ -256,8 +310,8 @@ static void
 test_order_shuffle(void **state)
 {
 	enum { N = 200 };
-	dsort_alg alg = { .kind = DSORT_ALG_SHUFFLE, .has_seed = true,
-		.seed = 42 };
+	dsort_alg alg
+	    = { .kind = DSORT_ALG_SHUFFLE, .has_seed = true, .seed = 42 };
 	dsort_rec *a = mkrecs(N, NULL), *b = mkrecs(N, NULL),
 	          *c = mkrecs(N, NULL), *d = mkrecs(N, NULL);
 	size_t same = 0, moved = 0;
@@ -295,8 +349,9 @@ test_order_shuffle(void **state)
 	/* Golden prefix for seed 42: guards against platform drift. */
 	dsort_recs_free(c, N);
 	c = mkrecs(N, NULL);
-	alg = (dsort_alg) { .kind = DSORT_ALG_SHUFFLE, .has_seed = true,
-		.seed = 42 };
+	alg = (dsort_alg) {
+		.kind = DSORT_ALG_SHUFFLE, .has_seed = true, .seed = 42
+	};
 	assert_int_equal(dsort_order(c, N, &alg, NULL, 0), AIS_OK);
 	assert_string_equal(c[0].name, "s00111");
 	assert_string_equal(c[1].name, "s00078");
@@ -329,13 +384,13 @@ check_merge(const dsort_alg *alg)
 		char k[8];
 		snprintf(k, sizeof(k), "%zu", (i * 31) % 97);
 		if (alg->kind == DSORT_ALG_CONTENT) {
-			assert_int_equal(dsort_rec_set_content_key(&all[i],
-			                     DSORT_CKEY_INT, k, strlen(k), NULL,
-			                     0),
+			assert_int_equal(
+			    dsort_rec_set_content_key(&all[i], DSORT_CKEY_INT,
+			        k, strlen(k), NULL, 0),
 			    AIS_OK);
-			assert_int_equal(dsort_rec_set_content_key(&ref[i],
-			                     DSORT_CKEY_INT, k, strlen(k), NULL,
-			                     0),
+			assert_int_equal(
+			    dsort_rec_set_content_key(&ref[i], DSORT_CKEY_INT,
+			        k, strlen(k), NULL, 0),
 			    AIS_OK);
 		}
 	}
@@ -345,8 +400,8 @@ check_merge(const dsort_alg *alg)
 	for (size_t k = 0; k <= K; k++) {
 		runs[k].recs = all + at;
 		runs[k].n = lens[k];
-		assert_int_equal(dsort_order(runs[k].recs, runs[k].n, alg,
-		                     NULL, 0),
+		assert_int_equal(
+		    dsort_order(runs[k].recs, runs[k].n, alg, NULL, 0),
 		    AIS_OK);
 		at += lens[k];
 	}
@@ -376,7 +431,8 @@ test_order_merge(void **state)
 	alg = (dsort_alg) { .kind = DSORT_ALG_MD5 };
 	check_merge(&alg);
 	alg = (dsort_alg) { .kind = DSORT_ALG_CONTENT,
-		.ckey_type = DSORT_CKEY_INT, .decreasing = true };
+		.ckey_type = DSORT_CKEY_INT,
+		.decreasing = true };
 	check_merge(&alg);
 	alg = (dsort_alg) { .kind = DSORT_ALG_NONE };
 	check_merge(&alg);
@@ -396,12 +452,11 @@ test_order_splitters(void **state)
 	samples = calloc(N / 10, sizeof(*samples));
 	assert_non_null(samples);
 	for (size_t i = 0; i < N / 10; i++) {
-		assert_int_equal(dsort_rec_copy(&samples[i], &recs[i * 10]),
-		    AIS_OK);
+		assert_int_equal(
+		    dsort_rec_copy(&samples[i], &recs[i * 10]), AIS_OK);
 	}
-	assert_int_equal(dsort_splitters(samples, N / 10, P, &alg, &spl,
-	                     &nspl),
-	    AIS_OK);
+	assert_int_equal(
+	    dsort_splitters(samples, N / 10, P, &alg, &spl, &nspl), AIS_OK);
 	assert_int_equal(nspl, P - 1);
 	for (size_t i = 1; i < nspl; i++) {
 		assert_true(dsort_rec_cmp(&spl[i - 1], &spl[i], &alg) < 0);
@@ -425,30 +480,29 @@ test_order_splitters(void **state)
 
 	/* Edge cases: one part, no samples, fewer samples than parts,
 	 * all-equal samples collapse, zero parts is invalid. */
-	assert_int_equal(dsort_splitters(samples, N / 10, 1, &alg, &spl,
-	                     &nspl),
-	    AIS_OK);
+	assert_int_equal(
+	    dsort_splitters(samples, N / 10, 1, &alg, &spl, &nspl), AIS_OK);
 	assert_int_equal(nspl, 0);
 	assert_null(spl);
-	assert_int_equal(dsort_splitters(samples, 0, 4, &alg, &spl, &nspl),
-	    AIS_OK);
+	assert_int_equal(
+	    dsort_splitters(samples, 0, 4, &alg, &spl, &nspl), AIS_OK);
 	assert_int_equal(nspl, 0);
 	assert_int_equal(dsort_range_of(&recs[0], NULL, 0, &alg), 0);
-	assert_int_equal(dsort_splitters(samples, 2, 8, &alg, &spl, &nspl),
-	    AIS_OK);
+	assert_int_equal(
+	    dsort_splitters(samples, 2, 8, &alg, &spl, &nspl), AIS_OK);
 	assert_true(nspl >= 1 && nspl <= 2);
 	dsort_recs_free(spl, nspl);
 	for (size_t i = 1; i < 5; i++) {
 		dsort_rec_fini(&samples[i]);
-		assert_int_equal(dsort_rec_copy(&samples[i], &samples[0]),
-		    AIS_OK);
+		assert_int_equal(
+		    dsort_rec_copy(&samples[i], &samples[0]), AIS_OK);
 	}
-	assert_int_equal(dsort_splitters(samples, 5, 4, &alg, &spl, &nspl),
-	    AIS_OK);
+	assert_int_equal(
+	    dsort_splitters(samples, 5, 4, &alg, &spl, &nspl), AIS_OK);
 	assert_int_equal(nspl, 1);
 	dsort_recs_free(spl, nspl);
-	assert_int_equal(dsort_splitters(samples, 5, 0, &alg, &spl, &nspl),
-	    AIS_EINVAL);
+	assert_int_equal(
+	    dsort_splitters(samples, 5, 0, &alg, &spl, &nspl), AIS_EINVAL);
 	dsort_recs_free(samples, N / 10);
 	dsort_recs_free(recs, N);
 }
@@ -459,6 +513,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_rec_name),
 		cmocka_unit_test(test_order_alphanumeric),
+		cmocka_unit_test(test_order_name_keys),
 		cmocka_unit_test(test_order_none_and_ties),
 		cmocka_unit_test(test_order_md5),
 		cmocka_unit_test(test_order_content),
