@@ -4,6 +4,7 @@
 # (SIGTERM, then SIGKILL after a second) and removes the dir. Set
 # BENCH_LOGS=<dir> to keep the nodes' logs there.
 #   bench_cluster_init <name>   # before starting nodes; ROOT must be set
+# and the measuring helpers below (time, CPU, steal, medians).
 bench_cluster_init() {
 	export AIS_TMP
 	AIS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ais-bench-$1.XXXXXX")
@@ -32,3 +33,23 @@ bench_cluster_cleanup() {
 	fi
 	rm -rf "$AIS_TMP"
 }
+
+now() { date +%s.%N; }
+secs() { "$PY" -c "print('%.3f' % max($2 - $1, 1e-6))"; }   # T0 T1
+mibs() { "$PY" -c "print('%.1f' % ($1 / 1048576 / $2))"; } # BYTES SECS
+# cpu ticks: "busy steal total" from /proc/stat's first line
+ticks() { awk '/^cpu /{b=$2+$3+$4+$7+$8; print b, $9, b+$5+$6+$9; exit}' /proc/stat; }
+steal_pct() { # before after
+	"$PY" -c "a='$1'.split(); b='$2'.split(); t=int(b[2])-int(a[2]); print('%.0f' % (100.0*(int(b[1])-int(a[1]))/t if t > 0 else 0))"
+}
+# CPU time (user + system, s) the cluster's nodes have used so far: a
+# figure the steal does not inflate
+node_cpu() {
+	local pid t=0
+	while read -r pid; do
+		[ -r "/proc/$pid/stat" ] || continue
+		t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
+	done <"$AIS_TMP/pids"
+	"$PY" -c "print('%.2f' % ($t / $(getconf CLK_TCK)))"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }

@@ -46,9 +46,6 @@ DC=("$PY" "$ROOT/tests/cluster/dsort_client.py")
 NREC=$((TOTAL_MIB * 1024 / REC_KIB / NSHARDS))
 [ "$NREC" -ge 1 ] || fail "TOTAL_MIB too small for $NSHARDS shards of $REC_KIB KiB records"
 NTOT=$((NREC * NSHARDS))
-now() { date +%s.%N; }
-secs() { "$PY" -c "print('%.3f' % max($2 - $1, 1e-6))"; }
-mibs() { "$PY" -c "print('%.1f' % ($1 / 1048576 / $2))"; }
 
 start_proxy p1
 wait_healthy p1
@@ -71,22 +68,6 @@ spec_for() {
 	printf '{"input_bck":{"name":"in","provider":"ais"},"input_format":{"template":"in-{0000..%04d}"},"input_extension":".tar","output_bck":{"name":"%s","provider":"ais"},"output_format":"out-{00000..99999}","output_extension":".tar","output_shard_size":"%s","algorithm":{"kind":"alphanumeric"},"description":"bench"}' \
 	    $((NSHARDS - 1)) "$1" "$OUT_SIZE"
 }
-# cpu ticks: "busy steal total" from /proc/stat's first line
-ticks() { awk '/^cpu /{b=$2+$3+$4+$7+$8; print b, $9, b+$5+$6+$9; exit}' /proc/stat; }
-steal_pct() { # before after
-	"$PY" -c "a='$1'.split(); b='$2'.split(); t=int(b[2])-int(a[2]); print('%.0f' % (100.0*(int(b[1])-int(a[1]))/t if t > 0 else 0))"
-}
-# CPU time (user + system, s) the cluster's nodes have used so far: a
-# figure the steal does not inflate
-node_cpu() {
-	local pid t=0
-	while read -r pid; do
-		[ -r "/proc/$pid/stat" ] || continue
-		t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
-	done <"$AIS_TMP/pids"
-	"$PY" -c "print('%.2f' % ($t / $(getconf CLK_TCK)))"
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 src=$AIS_TMP/cp-src
 mkdir -p "$src"

@@ -2,24 +2,31 @@
 # bench/rebalance.sh -- global rebalance throughput vs a plain copy.
 #
 # A local cluster (1 proxy + 3 targets, 2 mountpaths each, all on the same
-# disk) gets TOTAL_MIB (default 1536) of objects of 1..16 MiB; then a 4th
-# target joins and the time until rebalance g<v> has finished on every
-# target is measured (job status polled every 0.1 s). Moved MiB/s =
-# sum(out-bytes) / seconds. In the same run, `cp -r` copies the same
-# number of bytes (the same object files, hard-linked into one tree) on
-# the same disk; the ratio rebalance/cp is printed.
+# disk) gets TOTAL_MIB (default 1536) of objects of 1..16 MiB. Then RUNS
+# (default 5) rebalances, each followed by a `cp -r` of as many bytes:
+#   round 1: a 4th target joins (about 1/4 of the objects move to it);
+#   even rounds: start-maintenance of the 4th (its objects move away);
+#   odd rounds after the first: stop-maintenance (they move back).
+# A round's rebalance time runs from the first target's job start to the
+# last one's end (the job stats, polled every 0.1 s by one process);
+# moved MiB/s = sum(out-bytes) / that time. The copy reads the same kind of files: object
+# files hard-linked into one tree before the first round. The ratio is the
+# median of the rounds' ratios (the VM's CPU share varies by the minute:
+# each round also prints the steal /proc/stat showed and the CPU time the
+# nodes used, a figure the steal does not inflate).
 #
 # Caveats: page cache is not dropped (not possible here), so both read
 # mostly from memory; neither fsyncs (buckets default to no fsync). The
 # rebalance also crosses NNG (TCP loopback) and checksums every byte.
 #
 #   bench/rebalance.sh                 # ~1.5 GiB
-#   TOTAL_MIB=512 bench/rebalance.sh   # quick look
+#   TOTAL_MIB=512 RUNS=3 bench/rebalance.sh   # quick look
+#   PERF_OUT=/tmp/p.data bench/rebalance.sh   # perf record -a -g, round 2
 # Not part of `make test`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-: "${TOTAL_MIB:=1536}"
+: "${TOTAL_MIB:=1536}" "${RUNS:=5}"
 # shellcheck source=cluster.sh
 . "$ROOT/bench/cluster.sh"
 bench_cluster_init reb
@@ -38,76 +45,105 @@ code=$(http_code "$P/v1/buckets/$B" -X POST -H 'Content-Type: application/json' 
 [ "$code" = 200 ] || fail "create-bck: $code"
 log "$("${RC[@]}" put "$P" "$B" "$N" 1024 16384)"
 
-# per-target latest rebalance: "tid id finished out_bytes"
-jobs() {
-	"${CURL[@]}" -X GET "$P/v1/cluster?what=qryxstats" \
-	    -H 'Content-Type: application/json' -d '{"kind":"rebalance"}' |
-	    "$PY" -c '
-import json, sys
-for tid, snaps in sorted(json.load(sys.stdin).items()):
-    s = max(snaps, key=lambda s: s["start-time"])
-    print(tid, s["id"], int(s["end-time"] != "0001-01-01T00:00:00Z"),
-          (s.get("stats") or {}).get("out-bytes", 0), s["start-time"],
-          s["end-time"])'
-}
-# seconds from the first job start to the last job end (RFC 3339 times)
-job_secs() {
-	"$PY" -c '
-import sys
+# wait_job MINVER: polls (one process, every 0.1 s, so the polling costs
+# little CPU) until every target's latest rebalance is one g<v>, v >=
+# MINVER, ended; prints "id out_bytes seconds" (seconds: the first
+# target's job start to the last one's end, as the targets record them)
+wait_job() {
+	"$PY" - "$P" "$1" <<'PYEOF' || fail "rebalance >= g$1 did not finish in 600 s"
+import json, re, sys, time, urllib.request
 from datetime import datetime, timezone
+
+base, minv = sys.argv[1], int(sys.argv[2])
+NOEND = "0001-01-01T00:00:00Z"
+
 def t(s):
-    base, _, frac = s.rstrip("Z").partition(".")
-    d = datetime.fromisoformat(base).replace(tzinfo=timezone.utc)
+    b, _, frac = s.rstrip("Z").partition(".")
+    d = datetime.fromisoformat(b).replace(tzinfo=timezone.utc)
     return d.timestamp() + float("0." + (frac or "0"))
-rows = [l.split() for l in sys.stdin if l.strip()]
-print("%.3f" % (max(t(r[5]) for r in rows) - min(t(r[4]) for r in rows)))'
+
+req = urllib.request.Request(base + "/v1/cluster?what=qryxstats", method="GET",
+                             data=b'{"kind":"rebalance"}',
+                             headers={"Content-Type": "application/json"})
+end = time.monotonic() + 600
+while time.monotonic() < end:
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            d = json.load(r)
+    except Exception:
+        d = {}
+    rows = [max(s, key=lambda s: s["start-time"]) for s in d.values() if s]
+    ids = {s["id"] for s in rows}
+    m = re.match(r"g(\d+)$", next(iter(ids))) if len(ids) == 1 else None
+    if len(rows) == 4 and m and int(m.group(1)) >= minv and \
+            all(s["end-time"] != NOEND for s in rows):
+        out = sum(int((s.get("stats") or {}).get("out-bytes", 0)) for s in rows)
+        secs = max(t(s["end-time"]) for s in rows) - min(t(s["start-time"]) for s in rows)
+        print(rows[0]["id"], out, "%.3f" % secs)
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PYEOF
+}
+admin() { # ACTION SID -> the rebalance ID it started
+	"${CURL[@]}" -X PUT -H 'Content-Type: application/json' \
+	    -d "{\"action\":\"$1\",\"value\":{\"sid\":\"$2\"}}" "$P/v1/cluster"
 }
 
-sync
-t0=$(date +%s.%N)
-start_target t4 "$P"
-wait_healthy t4
-vjoin=$(smap_version t4)
-deadline=$((SECONDS + 600))
-while :; do
-	out=$(jobs 2>/dev/null || true)
-	ids=$(awk '{print $2}' <<<"$out" | sort -u)
-	if [ "$(wc -l <<<"$out")" -eq 4 ] && [ "$(wc -l <<<"$ids")" -eq 1 ] &&
-	    [[ $ids =~ ^g([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "$vjoin" ] &&
-	    ! awk '{print $3}' <<<"$out" | grep -q 0; then
-		break
-	fi
-	[ "$SECONDS" -lt "$deadline" ] || fail "rebalance not finished in 600 s: $out"
-	sleep 0.1
-done
-t1=$(date +%s.%N)
-moved=$(awk '{s += $4} END {print s}' <<<"$out")
-reb_s=$("$PY" -c "print(max($t1 - $t0, 1e-6))")
-reb_mibs=$("$PY" -c "print('%.1f' % ($moved / 1048576 / $reb_s))")
-log "rebalance $ids: $moved bytes in ${reb_s}s (from the join) = $reb_mibs MiB/s"
-job_s=$(job_secs <<<"$out")
-job_mibs=$("$PY" -c "print('%.1f' % ($moved / 1048576 / max($job_s, 1e-6)))")
-log "rebalance $ids: jobs ran ${job_s}s (first start to last end) = $job_mibs MiB/s"
-
-# cp -r of the same number of bytes (hard links to the object files).
+# The copy's source: object files (hard links, so they stay when a
+# rebalance removes them), as many bytes as a rebalance moves at most.
 src=$AIS_TMP/cp-src
 mkdir -p "$src"
-total=0
-i=0
+srcbytes=0 i=0
 while IFS= read -r f; do
-	[ "$total" -lt "$moved" ] || break
+	[ "$srcbytes" -lt $((TOTAL_MIB * 1048576 * 2 / 5)) ] || break
 	ln "$f" "$src/f$i"
-	total=$((total + $(stat -c %s "$f")))
+	srcbytes=$((srcbytes + $(stat -c %s "$f")))
 	i=$((i + 1))
 done < <(find "$AIS_TMP"/t*/mp* -path '*/%ob/*' -type f)
-sync
-c0=$(date +%s.%N)
-cp -r "$src" "$AIS_TMP/cp-dst"
-c1=$(date +%s.%N)
-cp_s=$("$PY" -c "print(max($c1 - $c0, 1e-6))")
-cp_mibs=$("$PY" -c "print('%.1f' % ($total / 1048576 / $cp_s))")
-ratio=$("$PY" -c "print('%.2f' % ($job_mibs / $cp_mibs))")
-log "cp -r: $total bytes in ${cp_s}s = $cp_mibs MiB/s"
-printf 'rebalance: %d objects (%d MiB) on 3 targets, +1 target: moved %d MiB; jobs %.2fs = %s MiB/s (%.2fs = %s MiB/s from the join); cp -r of %d MiB: %s MiB/s; ratio %s (warm page cache, no fsync, %s CPUs)\n' \
-    "$N" "$TOTAL_MIB" "$((moved / 1048576))" "$job_s" "$job_mibs" \
-    "$reb_s" "$reb_mibs" "$((total / 1048576))" "$cp_mibs" "$ratio" "$(nproc)"
+
+reb_all=() cp_all=() cpu_all=() rr_all=() moved_all=()
+T4=
+for r in $(seq 1 "$RUNS"); do
+	sync
+	if [ -n "${PERF_OUT:-}" ] && [ "$r" = 2 ]; then perf record -F ${PERF_FREQ:-999} -a ${PERF_CG:--g} -o "$PERF_OUT" >/dev/null 2>&1 & perfpid=$!; sleep 1; fi
+	k0=$(ticks) u0=$(node_cpu)
+	if [ "$r" = 1 ]; then
+		what="t4 joins"
+		start_target t4 "$P"
+		wait_healthy t4
+		T4=$(node_id t4)
+		minv=$(smap_version t4)
+	elif [ $((r % 2)) = 0 ]; then
+		what="t4 start-maintenance"
+		id=$(admin start-maintenance "$T4") || fail "start-maintenance"
+		minv=${id#g}
+	else
+		what="t4 stop-maintenance"
+		id=$(admin stop-maintenance "$T4") || fail "stop-maintenance"
+		minv=${id#g}
+	fi
+	[[ $minv =~ ^[0-9]+$ ]] || fail "$what: no rebalance ID ($minv)"
+	read -r jid moved job_s <<<"$(wait_job "$minv")"
+	k1=$(ticks) u1=$(node_cpu)
+	if [ -n "${PERF_OUT:-}" ] && [ "$r" = 2 ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
+	reb_mibs=$(mibs "$moved" "$job_s")
+	cpu=$("$PY" -c "print('%.2f' % ($u1 - $u0))")
+	reb_all+=("$reb_mibs") cpu_all+=("$cpu") moved_all+=("$((moved / 1048576))")
+	log "round $r ($what): $jid moved $moved bytes in ${job_s}s = $reb_mibs MiB/s, nodes' CPU ${cpu}s (steal $(steal_pct "$k0" "$k1")%)"
+	sync
+	k0=$(ticks)
+	c0=$(now)
+	cp -r "$src" "$AIS_TMP/cp-dst"
+	c1=$(now)
+	k1=$(ticks)
+	cp_mibs=$(mibs "$srcbytes" "$(secs "$c0" "$c1")")
+	cp_all+=("$cp_mibs")
+	rr_all+=("$("$PY" -c "print('%.2f' % ($reb_mibs / $cp_mibs))")")
+	log "round $r: cp -r of $srcbytes bytes: $cp_mibs MiB/s (steal $(steal_pct "$k0" "$k1")%)"
+	rm -rf "$AIS_TMP/cp-dst"
+done
+log "rebalance MiB/s by round: ${reb_all[*]}; MiB moved: ${moved_all[*]}; nodes' CPU s: ${cpu_all[*]}; cp -r MiB/s: ${cp_all[*]}; ratios: ${rr_all[*]}"
+printf 'rebalance: %d objects (%d MiB) on 3+1 targets, %d rounds: %s MiB/s moved; cp -r: %s MiB/s; ratio %s (medians; warm page cache, no fsync, %s CPUs)\n' \
+    "$N" "$TOTAL_MIB" "$RUNS" "$(median "${reb_all[@]}")" "$(median "${cp_all[@]}")" \
+    "$(median "${rr_all[@]}")" "$(nproc)"

@@ -15,8 +15,8 @@
  * leaf by leaf, then validated. The result is an immutable refcounted
  * snapshot with typed getters by dotted path.
  */
-#include "core/err.h"
 #include "core/config.h"
+#include "core/err.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,16 +27,15 @@
 #include <time.h>
 
 #include "core/jsonx.h"
-#include "core/mpset.h"
 #include "core/log.h"
+#include "core/mpset.h"
 #include "core/units.h"
 
 #define AIS_CFG_MERGE_DEPTH 32 /* sections nest 3 deep; bound recursion */
 
 /* Reads and parses a JSON file; errors name the file in one line. */
 static ais_err
-ais_cfg_read_json(const char *path, json_t **out, char *errbuf,
-    size_t errlen)
+ais_cfg_read_json(const char *path, json_t **out, char *errbuf, size_t errlen)
 {
 	json_error_t jerr;
 	FILE *fp;
@@ -71,8 +70,8 @@ ais_cfg_read_json(const char *path, json_t **out, char *errbuf,
  */
 
 static ais_err
-ais_lcfg_str(const json_t *obj, const char *key, const char *name,
-    char *dst, size_t dstlen, char *errbuf, size_t errlen)
+ais_lcfg_str(const json_t *obj, const char *key, const char *name, char *dst,
+    size_t dstlen, char *errbuf, size_t errlen)
 {
 	const json_t *v = ais_json_get_ci(obj, key);
 
@@ -82,8 +81,8 @@ ais_lcfg_str(const json_t *obj, const char *key, const char *name,
 	if (!json_is_string(v)) {
 		char shown[64];
 		ais_json_show(v, shown, sizeof(shown));
-		ais_errbuf_set(errbuf, errlen, "\"%s\" must be a string, got %s",
-		    name, shown);
+		ais_errbuf_set(errbuf, errlen,
+		    "\"%s\" must be a string, got %s", name, shown);
 		return AIS_EINVAL;
 	}
 	if (json_string_length(v) >= dstlen) {
@@ -98,8 +97,8 @@ ais_lcfg_str(const json_t *obj, const char *key, const char *name,
 /* Ports are strings on the wire (Go ",string"); numbers are accepted too.
  * Missing or "" means 0 (unset): validate decides what is required. */
 static ais_err
-ais_lcfg_port(const json_t *hn, const char *key, uint16_t *out,
-    char *errbuf, size_t errlen)
+ais_lcfg_port(const json_t *hn, const char *key, uint16_t *out, char *errbuf,
+    size_t errlen)
 {
 	const json_t *v = ais_json_get_ci(hn, key);
 	long long p = -1;
@@ -114,8 +113,8 @@ ais_lcfg_port(const json_t *hn, const char *key, uint16_t *out,
 		const char *s = json_string_value(v);
 		if (*s == '\0') {
 			p = 0;
-		} else if (strspn(s, "0123456789") == strlen(s) &&
-		    strlen(s) <= 5) {
+		} else if (strspn(s, "0123456789") == strlen(s)
+		    && strlen(s) <= 5) {
 			p = strtoll(s, NULL, 10);
 		}
 	}
@@ -133,8 +132,8 @@ ais_lcfg_port(const json_t *hn, const char *key, uint16_t *out,
 /* The mountpath spelling rule is core/mpset.h's (ais_mpath_clean); here
  * its message names the config key. */
 static ais_err
-ais_lcfg_clean_path(const char *in, char *out, size_t outlen,
-    char *errbuf, size_t errlen)
+ais_lcfg_clean_path(
+    const char *in, char *out, size_t outlen, char *errbuf, size_t errlen)
 {
 	char why[256] = "";
 	ais_err err = ais_mpath_clean(in, out, outlen, why, sizeof(why));
@@ -165,13 +164,13 @@ ais_lcfg_check_fspath(char *const *paths, size_t n, const char *path,
 			    "\"fspaths\": duplicate mountpath \"%s\"", path);
 			return AIS_EINVAL;
 		}
-		if (ais_lcfg_nested(path, paths[i]) ||
-		    ais_lcfg_nested(paths[i], path)) {
+		if (ais_lcfg_nested(path, paths[i])
+		    || ais_lcfg_nested(paths[i], path)) {
 			bool inner = ais_lcfg_nested(path, paths[i]);
 			ais_errbuf_set(errbuf, errlen,
 			    "\"fspaths\": mountpath \"%s\" is nested in "
-			    "\"%s\"", inner ? path : paths[i],
-			    inner ? paths[i] : path);
+			    "\"%s\"",
+			    inner ? path : paths[i], inner ? paths[i] : path);
 			return AIS_EINVAL;
 		}
 	}
@@ -190,8 +189,8 @@ ais_local_config_add_fspath(ais_local_config *c, const char *path,
 	if (err != AIS_OK) {
 		return err;
 	}
-	err = ais_lcfg_check_fspath(c->fspaths, c->nfspaths, clean, errbuf,
-	    errlen);
+	err = ais_lcfg_check_fspath(
+	    c->fspaths, c->nfspaths, clean, errbuf, errlen);
 	if (err != AIS_OK) {
 		return err;
 	}
@@ -216,8 +215,8 @@ ais_local_config_add_fspath(ais_local_config *c, const char *path,
 }
 
 static ais_err
-ais_lcfg_parse_fspaths(ais_local_config *c, const json_t *fsp,
-    char *errbuf, size_t errlen)
+ais_lcfg_parse_fspaths(
+    ais_local_config *c, const json_t *fsp, char *errbuf, size_t errlen)
 {
 	const json_t *paths = fsp;
 	const json_t *v;
@@ -237,7 +236,8 @@ ais_lcfg_parse_fspaths(ais_local_config *c, const json_t *fsp,
 	if (json_object_size(fsp) == 1 && json_is_object(v)) {
 		paths = v;
 	}
-	json_object_foreach((json_t *) paths, k, v) {
+	json_object_foreach((json_t *) paths, k, v)
+	{
 		const char *label = "";
 		ais_err err;
 
@@ -258,11 +258,12 @@ ais_lcfg_parse_fspaths(ais_local_config *c, const json_t *fsp,
 }
 
 static ais_err
-ais_lcfg_parse(ais_local_config *c, const json_t *root, char *errbuf,
-    size_t errlen)
+ais_lcfg_parse(
+    ais_local_config *c, const json_t *root, char *errbuf, size_t errlen)
 {
 	static const char *const hosts_intra[] = {
-		"hostname_intra_control", "hostname_intra_data",
+		"hostname_intra_control",
+		"hostname_intra_data",
 	};
 	const json_t *hn, *fsp;
 	ais_err err;
@@ -279,8 +280,8 @@ ais_lcfg_parse(ais_local_config *c, const json_t *root, char *errbuf,
 	hn = ais_json_get_ci(root, "host_net");
 	if (hn != NULL && !json_is_null(hn)) {
 		if (!json_is_object(hn)) {
-			ais_errbuf_set(errbuf, errlen,
-			    "\"host_net\" must be an object");
+			ais_errbuf_set(
+			    errbuf, errlen, "\"host_net\" must be an object");
 			return AIS_EINVAL;
 		}
 		err = ais_lcfg_str(hn, "hostname", "host_net.hostname",
@@ -290,11 +291,11 @@ ais_lcfg_parse(ais_local_config *c, const json_t *root, char *errbuf,
 		}
 		/* We run control and data on the public host (the struct has
 		 * no separate intra hostnames); still type-check them. */
-		for (size_t i = 0; i < sizeof(hosts_intra) /
-		    sizeof(hosts_intra[0]); i++) {
+		for (size_t i = 0;
+		     i < sizeof(hosts_intra) / sizeof(hosts_intra[0]); i++) {
 			char name[64], tmp[AIS_HOST_MAX + 1] = "";
-			snprintf(name, sizeof(name), "host_net.%s",
-			    hosts_intra[i]);
+			snprintf(
+			    name, sizeof(name), "host_net.%s", hosts_intra[i]);
 			err = ais_lcfg_str(hn, hosts_intra[i], name, tmp,
 			    sizeof(tmp), errbuf, errlen);
 			if (err != AIS_OK) {
@@ -335,8 +336,8 @@ ais_lcfg_parse(ais_local_config *c, const json_t *root, char *errbuf,
 }
 
 ais_err
-ais_local_config_load(const char *path, ais_local_config *out,
-    char *errbuf, size_t errlen)
+ais_local_config_load(
+    const char *path, ais_local_config *out, char *errbuf, size_t errlen)
 {
 	char msg[512];
 	json_t *root = NULL;
@@ -355,8 +356,8 @@ ais_local_config_load(const char *path, ais_local_config *out,
 	err = ais_lcfg_parse(out, root, msg, sizeof(msg));
 	json_decref(root);
 	if (err != AIS_OK) {
-		ais_errbuf_set(errbuf, errlen, "config file \"%s\": %s", path,
-		    msg);
+		ais_errbuf_set(
+		    errbuf, errlen, "config file \"%s\": %s", path, msg);
 		ais_local_config_fini(out);
 		return err;
 	}
@@ -364,8 +365,8 @@ ais_local_config_load(const char *path, ais_local_config *out,
 }
 
 ais_err
-ais_local_config_validate(ais_local_config *c, ais_role role,
-    char *errbuf, size_t errlen)
+ais_local_config_validate(
+    ais_local_config *c, ais_role role, char *errbuf, size_t errlen)
 {
 	/* Defaults that depend on the final (post-flags) public port are
 	 * filled here. */
@@ -404,13 +405,13 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 		}
 		w->port_intra_data = (uint16_t) (c->port_intra_control + 1);
 	}
-	if (c->port_intra_control == c->port ||
-	    c->port_intra_data == c->port) {
+	if (c->port_intra_control == c->port
+	    || c->port_intra_data == c->port) {
 		ais_errbuf_set(errbuf, errlen,
 		    "local config: \"host_net.%s\" (%u) must differ from "
 		    "\"host_net.port\" (%u)",
 		    c->port_intra_control == c->port ? "port_intra_control"
-						     : "port_intra_data",
+		                                     : "port_intra_data",
 		    (unsigned) c->port, (unsigned) c->port);
 		return AIS_EINVAL;
 	}
@@ -430,7 +431,8 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 	if (role == AIS_ROLE_PROXY && c->nfspaths > 0) {
 		ais_errbuf_set(errbuf, errlen,
 		    "local config: a proxy must not have \"fspaths\" (got "
-		    "\"%s\")", c->fspaths[0]);
+		    "\"%s\")",
+		    c->fspaths[0]);
 		return AIS_EINVAL;
 	}
 	for (size_t i = 0; i < c->nfspaths; i++) {
@@ -438,11 +440,13 @@ ais_local_config_validate(ais_local_config *c, ais_role role,
 		char msg[PATH_MAX + 128];
 
 		msg[0] = '\0';
-		if (c->fspaths[i] == NULL ||
-		    ais_lcfg_clean_path(c->fspaths[i], clean, sizeof(clean),
-			msg, sizeof(msg)) != AIS_OK ||
-		    ais_lcfg_check_fspath(c->fspaths, i, clean, msg,
-			sizeof(msg)) != AIS_OK) {
+		if (c->fspaths[i] == NULL
+		    || ais_lcfg_clean_path(c->fspaths[i], clean, sizeof(clean),
+		           msg, sizeof(msg))
+		        != AIS_OK
+		    || ais_lcfg_check_fspath(
+		           c->fspaths, i, clean, msg, sizeof(msg))
+		        != AIS_OK) {
 			ais_errbuf_set(errbuf, errlen, "local config: %s",
 			    msg[0] ? msg : "\"fspaths\": missing mountpath");
 			return AIS_EINVAL;
@@ -489,17 +493,14 @@ ais_local_config_to_json(const ais_local_config *c)
 		    json_string(c->fslabels[i] ? c->fslabels[i] : ""));
 	}
 	j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:o, s:o, s:o}, s:o, "
-		      "s:{s:s, s:i, s:i}}",
-	    "confdir", c->confdir, "log_dir", c->log_dir,
-	    "host_net",
-	    "hostname", c->hostname,
-	    "hostname_intra_control", "",
-	    "hostname_intra_data", "",
-	    "port", ais_lcfg_port_json(c->port),
+	              "s:{s:s, s:i, s:i}}",
+	    "confdir", c->confdir, "log_dir", c->log_dir, "host_net",
+	    "hostname", c->hostname, "hostname_intra_control", "",
+	    "hostname_intra_data", "", "port", ais_lcfg_port_json(c->port),
 	    "port_intra_control", ais_lcfg_port_json(c->port_intra_control),
 	    "port_intra_data", ais_lcfg_port_json(c->port_intra_data),
-	    "fspaths", fsp,
-	    "test_fspaths", "root", "", "count", 0, "instance", 0);
+	    "fspaths", fsp, "test_fspaths", "root", "", "count", 0, "instance",
+	    0);
 	return j;
 }
 
@@ -511,110 +512,111 @@ ais_local_config_to_json(const ais_local_config *c)
  * the timeouts, which AIS has no code default for). Types are the wire
  * types: durations and sizes as strings, counts as numbers, features and
  * config_version as decimal strings. */
-static const char ais_cconfig_defaults[] =
-    "{"
-    "\"backend\": {},"
-    "\"mirror\": {\"copies\": 2, \"burst_buffer\": 512,"
-    " \"enabled\": false},"
-    "\"ec\": {\"objsize_limit\": 262144, \"compression\": \"never\","
-    " \"bundle_multiplier\": 2, \"data_slices\": 2, \"parity_slices\": 2,"
-    " \"enabled\": false, \"disk_only\": false, \"burst_buffer\": 512},"
-    "\"chunks\": {\"objsize_limit\": \"0B\","
-    " \"max_monolithic_size\": \"1TiB\", \"chunk_size\": \"1GiB\","
-    " \"checkpoint_every\": 0, \"flags\": 0},"
-    "\"log\": {\"level\": \"3\", \"max_size\": \"64MiB\","
-    " \"max_total\": \"512MiB\", \"flush_time\": \"1m\","
-    " \"stats_time\": \"3m\", \"to_stderr\": false},"
-    "\"periodic\": {\"stats_time\": \"10s\", \"retry_sync_time\": \"2s\","
-    " \"notif_time\": \"30s\"},"
-    "\"timeout\": {\"cplane_operation\": \"2s\", \"max_keepalive\": \"4s\","
-    " \"max_host_busy\": \"20s\", \"startup_time\": \"1m\","
-    " \"join_startup_time\": \"3m\", \"send_file_time\": \"5m\","
-    " \"ec_streams_time\": \"10m\", \"object_md\": \"2h\","
-    " \"cold_get_conflict\": \"5s\"},"
-    "\"client\": {\"client_timeout\": \"10s\","
-    " \"client_long_timeout\": \"5m\", \"list_timeout\": \"5m\"},"
-    "\"proxy\": {\"primary_url\": \"\", \"original_url\": \"\","
-    " \"discovery_url\": \"\", \"non_electable\": false},"
-    "\"space\": {\"cleanupwm\": 65, \"lowwm\": 75, \"highwm\": 90,"
-    " \"out_of_space\": 95, \"batch_size\": 32768,"
-    " \"dont_cleanup_time\": \"30m\"},"
-    "\"lru\": {\"dont_evict_time\": \"2h\", \"capacity_upd_time\": \"10m\","
-    " \"batch_size\": 32768, \"enabled\": false},"
-    "\"disk\": {\"disk_util_low_wm\": 20, \"disk_util_high_wm\": 80,"
-    " \"disk_util_max_wm\": 95, \"iostat_time_long\": \"2s\","
-    " \"iostat_time_short\": \"100ms\", \"iostat_time_smooth\": \"0s\"},"
-    "\"rebalance\": {\"dest_retry_time\": \"2m\", \"compression\": \"never\","
-    " \"bundle_multiplier\": 2, \"burst_buffer\": 1024, \"enabled\": true},"
-    "\"resilver\": {\"enabled\": true},"
-    "\"checksum\": {\"type\": \"xxhash2\", \"validate_cold_get\": true,"
-    " \"validate_warm_get\": false, \"validate_obj_move\": false,"
-    " \"enable_read_range\": false},"
-    "\"versioning\": {\"enabled\": true, \"validate_warm_get\": false,"
-    " \"synchronize\": false},"
-    "\"net\": {\"l4\": {\"proto\": \"tcp\", \"sndrcv_buf_size\": 0},"
-    " \"http\": {\"server_crt\": \"\", \"server_key\": \"\","
-    " \"domain_tls\": \"\", \"client_ca_tls\": \"\","
-    " \"client_auth_tls\": 0, \"idle_conn_time\": \"6s\","
-    " \"backend_idle_conn_time\": \"0s\", \"idle_conns_per_host\": 128,"
-    " \"idle_conns\": 4096, \"write_buffer_size\": 0,"
-    " \"read_buffer_size\": 0, \"use_https\": false,"
-    " \"skip_verify\": false, \"chunked_transfer\": true},"
-    " \"use_ipv6\": false},"
-    "\"fshc\": {\"test_files\": 4, \"error_limit\": 2, \"io_err_limit\": 10,"
-    " \"io_err_time\": \"10s\", \"enabled\": true},"
-    "\"auth\": {\"client_auth_required\": false},"
-    "\"s3\": {\"auth_required\": false, \"keys\": {},"
-    " \"region\": \"us-east-1\", \"redirect\": false, \"domain\": \"\","
-    " \"root\": false},"
-    "\"keepalivetracker\": {"
-    " \"proxy\": {\"name\": \"heartbeat\", \"interval\": \"10s\","
-    " \"factor\": 3},"
-    " \"target\": {\"name\": \"heartbeat\", \"interval\": \"10s\","
-    " \"factor\": 3},"
-    " \"num_retries\": 3, \"retry_factor\": 4},"
-    "\"downloader\": {\"timeout\": \"1h\"},"
-    "\"distributed_sort\": {\"duplicated_records\": \"ignore\","
-    " \"missing_shards\": \"ignore\", \"ekm_malformed_line\": \"abort\","
-    " \"ekm_missing_key\": \"abort\", \"default_max_mem_usage\": \"80%\","
-    " \"call_timeout\": \"10m\", \"dsorter_mem_threshold\": \"100GB\","
-    " \"compression\": \"never\", \"bundle_multiplier\": 4,"
-    " \"burst_buffer\": 1024},"
-    "\"transport\": {\"max_header\": 4096, \"burst_buffer\": 1024,"
-    " \"idle_teardown\": \"4s\", \"quiescent\": \"10s\","
-    " \"lz4_block\": \"256KiB\", \"lz4_frame_checksum\": false},"
-    "\"memsys\": {\"min_free\": \"2GiB\", \"default_buf\": \"32KiB\","
-    " \"to_gc\": \"4GiB\", \"hk_time\": \"3m\", \"min_pct_total\": 0,"
-    " \"min_pct_free\": 0},"
-    "\"tcb\": {\"compression\": \"never\", \"bundle_multiplier\": 2,"
-    " \"burst_buffer\": 512},"
-    "\"tco\": {\"compression\": \"never\", \"bundle_multiplier\": 2,"
-    " \"burst_buffer\": 512},"
-    "\"arch\": {\"compression\": \"never\", \"bundle_multiplier\": 2,"
-    " \"burst_buffer\": 512},"
-    "\"lso\": {\"compression\": \"never\", \"bundle_multiplier\": 1,"
-    " \"burst_buffer\": 512, \"walk_buffer\": 128, \"idle_time\": \"20s\","
-    " \"quiescent\": \"5s\"},"
-    "\"write_policy\": {\"data\": \"immediate\", \"md\": \"immediate\"},"
-    "\"rate_limit\": {"
-    " \"backend\": {\"enabled\": false, \"interval\": \"1m\","
-    " \"max_tokens\": 1000, \"per_op_max_tokens\": \"\","
-    " \"num_retries\": 3},"
-    " \"frontend\": {\"enabled\": false, \"interval\": \"1m\","
-    " \"max_tokens\": 1000, \"burst_size\": 375,"
-    " \"per_op_max_tokens\": \"\"}},"
-    "\"get_batch\": {\"max_wait\": \"20s\", \"warmup_workers\": 2,"
-    " \"max_soft_errs\": 8, \"max_gfn\": 4, \"compression\": \"never\","
-    " \"bundle_multiplier\": 2, \"burst_buffer\": 512},"
-    "\"tracing\": {\"enabled\": false, \"exporter_endpoint\": \"\","
-    " \"exporter_auth\": {\"token_header\": \"\", \"token_file\": \"\"},"
-    " \"service_name_prefix\": \"aistore\", \"extra_attributes\": {},"
-    " \"sampler_probability\": \"1.0\", \"skip_verify\": false},"
-    "\"features\": \"0\","
-    "\"uuid\": \"\","
-    "\"config_version\": \"0\","
-    "\"lastupdate_time\": \"\""
-    "}";
+static const char ais_cconfig_defaults[]
+    = "{"
+      "\"backend\": {},"
+      "\"mirror\": {\"copies\": 2, \"burst_buffer\": 512,"
+      " \"enabled\": false},"
+      "\"ec\": {\"objsize_limit\": 262144, \"compression\": \"never\","
+      " \"bundle_multiplier\": 2, \"data_slices\": 2, \"parity_slices\": 2,"
+      " \"enabled\": false, \"disk_only\": false, \"burst_buffer\": 512},"
+      "\"chunks\": {\"objsize_limit\": \"0B\","
+      " \"max_monolithic_size\": \"1TiB\", \"chunk_size\": \"1GiB\","
+      " \"checkpoint_every\": 0, \"flags\": 0},"
+      "\"log\": {\"level\": \"3\", \"max_size\": \"64MiB\","
+      " \"max_total\": \"512MiB\", \"flush_time\": \"1m\","
+      " \"stats_time\": \"3m\", \"to_stderr\": false},"
+      "\"periodic\": {\"stats_time\": \"10s\", \"retry_sync_time\": \"2s\","
+      " \"notif_time\": \"30s\"},"
+      "\"timeout\": {\"cplane_operation\": \"2s\", \"max_keepalive\": \"4s\","
+      " \"max_host_busy\": \"20s\", \"startup_time\": \"1m\","
+      " \"join_startup_time\": \"3m\", \"send_file_time\": \"5m\","
+      " \"ec_streams_time\": \"10m\", \"object_md\": \"2h\","
+      " \"cold_get_conflict\": \"5s\"},"
+      "\"client\": {\"client_timeout\": \"10s\","
+      " \"client_long_timeout\": \"5m\", \"list_timeout\": \"5m\"},"
+      "\"proxy\": {\"primary_url\": \"\", \"original_url\": \"\","
+      " \"discovery_url\": \"\", \"non_electable\": false},"
+      "\"space\": {\"cleanupwm\": 65, \"lowwm\": 75, \"highwm\": 90,"
+      " \"out_of_space\": 95, \"batch_size\": 32768,"
+      " \"dont_cleanup_time\": \"30m\"},"
+      "\"lru\": {\"dont_evict_time\": \"2h\", \"capacity_upd_time\": \"10m\","
+      " \"batch_size\": 32768, \"enabled\": false},"
+      "\"disk\": {\"disk_util_low_wm\": 20, \"disk_util_high_wm\": 80,"
+      " \"disk_util_max_wm\": 95, \"iostat_time_long\": \"2s\","
+      " \"iostat_time_short\": \"100ms\", \"iostat_time_smooth\": \"0s\"},"
+      "\"rebalance\": {\"dest_retry_time\": \"2m\", \"compression\": "
+      "\"never\","
+      " \"bundle_multiplier\": 2, \"burst_buffer\": 1024, \"enabled\": true},"
+      "\"resilver\": {\"enabled\": true},"
+      "\"checksum\": {\"type\": \"xxhash2\", \"validate_cold_get\": true,"
+      " \"validate_warm_get\": false, \"validate_obj_move\": false,"
+      " \"enable_read_range\": false},"
+      "\"versioning\": {\"enabled\": true, \"validate_warm_get\": false,"
+      " \"synchronize\": false},"
+      "\"net\": {\"l4\": {\"proto\": \"tcp\", \"sndrcv_buf_size\": 0},"
+      " \"http\": {\"server_crt\": \"\", \"server_key\": \"\","
+      " \"domain_tls\": \"\", \"client_ca_tls\": \"\","
+      " \"client_auth_tls\": 0, \"idle_conn_time\": \"6s\","
+      " \"backend_idle_conn_time\": \"0s\", \"idle_conns_per_host\": 128,"
+      " \"idle_conns\": 4096, \"write_buffer_size\": 0,"
+      " \"read_buffer_size\": 0, \"use_https\": false,"
+      " \"skip_verify\": false, \"chunked_transfer\": true},"
+      " \"use_ipv6\": false},"
+      "\"fshc\": {\"test_files\": 4, \"error_limit\": 2, \"io_err_limit\": 10,"
+      " \"io_err_time\": \"10s\", \"enabled\": true},"
+      "\"auth\": {\"client_auth_required\": false},"
+      "\"s3\": {\"auth_required\": false, \"keys\": {},"
+      " \"region\": \"us-east-1\", \"redirect\": false, \"domain\": \"\","
+      " \"root\": false},"
+      "\"keepalivetracker\": {"
+      " \"proxy\": {\"name\": \"heartbeat\", \"interval\": \"10s\","
+      " \"factor\": 3},"
+      " \"target\": {\"name\": \"heartbeat\", \"interval\": \"10s\","
+      " \"factor\": 3},"
+      " \"num_retries\": 3, \"retry_factor\": 4},"
+      "\"downloader\": {\"timeout\": \"1h\"},"
+      "\"distributed_sort\": {\"duplicated_records\": \"ignore\","
+      " \"missing_shards\": \"ignore\", \"ekm_malformed_line\": \"abort\","
+      " \"ekm_missing_key\": \"abort\", \"default_max_mem_usage\": \"80%\","
+      " \"call_timeout\": \"10m\", \"dsorter_mem_threshold\": \"100GB\","
+      " \"compression\": \"never\", \"bundle_multiplier\": 4,"
+      " \"burst_buffer\": 1024},"
+      "\"transport\": {\"max_header\": 4096, \"burst_buffer\": 1024,"
+      " \"idle_teardown\": \"4s\", \"quiescent\": \"10s\","
+      " \"lz4_block\": \"256KiB\", \"lz4_frame_checksum\": false},"
+      "\"memsys\": {\"min_free\": \"2GiB\", \"default_buf\": \"32KiB\","
+      " \"to_gc\": \"4GiB\", \"hk_time\": \"3m\", \"min_pct_total\": 0,"
+      " \"min_pct_free\": 0},"
+      "\"tcb\": {\"compression\": \"never\", \"bundle_multiplier\": 2,"
+      " \"burst_buffer\": 512},"
+      "\"tco\": {\"compression\": \"never\", \"bundle_multiplier\": 2,"
+      " \"burst_buffer\": 512},"
+      "\"arch\": {\"compression\": \"never\", \"bundle_multiplier\": 2,"
+      " \"burst_buffer\": 512},"
+      "\"lso\": {\"compression\": \"never\", \"bundle_multiplier\": 1,"
+      " \"burst_buffer\": 512, \"walk_buffer\": 128, \"idle_time\": \"20s\","
+      " \"quiescent\": \"5s\"},"
+      "\"write_policy\": {\"data\": \"immediate\", \"md\": \"immediate\"},"
+      "\"rate_limit\": {"
+      " \"backend\": {\"enabled\": false, \"interval\": \"1m\","
+      " \"max_tokens\": 1000, \"per_op_max_tokens\": \"\","
+      " \"num_retries\": 3},"
+      " \"frontend\": {\"enabled\": false, \"interval\": \"1m\","
+      " \"max_tokens\": 1000, \"burst_size\": 375,"
+      " \"per_op_max_tokens\": \"\"}},"
+      "\"get_batch\": {\"max_wait\": \"20s\", \"warmup_workers\": 2,"
+      " \"max_soft_errs\": 8, \"max_gfn\": 4, \"compression\": \"never\","
+      " \"bundle_multiplier\": 2, \"burst_buffer\": 512},"
+      "\"tracing\": {\"enabled\": false, \"exporter_endpoint\": \"\","
+      " \"exporter_auth\": {\"token_header\": \"\", \"token_file\": \"\"},"
+      " \"service_name_prefix\": \"aistore\", \"extra_attributes\": {},"
+      " \"sampler_probability\": \"1.0\", \"skip_verify\": false},"
+      "\"features\": \"0\","
+      "\"uuid\": \"\","
+      "\"config_version\": \"0\","
+      "\"lastupdate_time\": \"\""
+      "}";
 
 /* Duration leaves we validate; "sec.*" means every string in the section
  * (old configs carry extra timeouts such as transport_idle_term). */
@@ -654,7 +656,13 @@ static const char *const ais_cconfig_sizes[] = {
 };
 
 static const char *const ais_cconfig_cksums[] = {
-	"none", "xxhash", "xxhash2", "md5", "crc32c", "sha256", "sha512",
+	"none",
+	"xxhash",
+	"xxhash2",
+	"md5",
+	"crc32c",
+	"sha256",
+	"sha512",
 };
 
 static ais_err
@@ -675,8 +683,8 @@ static json_t *
 ais_cconfig_default_json(void)
 {
 	json_error_t jerr;
-	json_t *j = json_loads(ais_cconfig_defaults, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	json_t *j
+	    = json_loads(ais_cconfig_defaults, JSON_REJECT_DUPLICATES, &jerr);
 
 	if (j == NULL) {
 		/* Only OOM, or a typo in the literal above (a unit test
@@ -707,8 +715,8 @@ static bool
 ais_cconfig_is_size(const char *path)
 {
 	for (size_t i = 0;
-	    i < sizeof(ais_cconfig_sizes) / sizeof(ais_cconfig_sizes[0]);
-	    i++) {
+	     i < sizeof(ais_cconfig_sizes) / sizeof(ais_cconfig_sizes[0]);
+	     i++) {
 		if (strcasecmp(path, ais_cconfig_sizes[i]) == 0) {
 			return true;
 		}
@@ -733,10 +741,10 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 			char buf[32];
 			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
 			    json_integer_value(src));
-			if (ais_cconfig_is_size(path) &&
-			    json_integer_value(src) >= 0) {
-				ais_size_format(json_integer_value(src), buf,
-				    sizeof(buf));
+			if (ais_cconfig_is_size(path)
+			    && json_integer_value(src) >= 0) {
+				ais_size_format(
+				    json_integer_value(src), buf, sizeof(buf));
 			}
 			return json_string(buf);
 		}
@@ -753,8 +761,8 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 		}
 		if (json_is_string(src)) {
 			const char *s = json_string_value(src);
-			if (strcasecmp(s, "true") == 0 ||
-			    strcasecmp(s, "false") == 0) {
+			if (strcasecmp(s, "true") == 0
+			    || strcasecmp(s, "false") == 0) {
 				b = strcasecmp(s, "true") == 0;
 				return json_boolean(b);
 			}
@@ -769,11 +777,10 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 		if (json_is_integer(src)) {
 			return json_deep_copy(src);
 		}
-		if (json_is_real(src) &&
-		    json_real_value(src) ==
-			(double) (json_int_t) json_real_value(src)) {
-			return json_integer(
-			    (json_int_t) json_real_value(src));
+		if (json_is_real(src)
+		    && json_real_value(src)
+		        == (double) (json_int_t) json_real_value(src)) {
+			return json_integer((json_int_t) json_real_value(src));
 		}
 		if (json_is_string(src)) {
 			const char *s = json_string_value(src);
@@ -787,8 +794,8 @@ ais_cconfig_coerce(const json_t *dst, json_t *src, const char *path,
 		}
 		ais_json_show(src, shown, sizeof(shown));
 		ais_errbuf_set(errbuf, errlen,
-		    "invalid cluster config: %s %s: expected an integer",
-		    path, shown);
+		    "invalid cluster config: %s %s: expected an integer", path,
+		    shown);
 		return NULL;
 	}
 	if (json_is_real(dst)) {
@@ -829,21 +836,31 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 		    "invalid cluster config: %s: nested too deeply", prefix);
 		return AIS_EINVAL;
 	}
-	json_object_foreach(src, k, sv) {
+	json_object_foreach(src, k, sv)
+	{
 		char path[256];
 		const char *dk = k;
 		json_t *dv = json_object_get(dst, k);
 		json_t *nv;
 
-		snprintf(path, sizeof(path), "%s%s%s", prefix,
+		int pn = snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    prefix[0] ? "." : "", k);
+
+		if (pn < 0 || (size_t) pn >= sizeof(path)) {
+			ais_errbuf_set(errbuf, errlen,
+			    "invalid cluster config: key %.64s...: name too "
+			    "long",
+			    path);
+			return AIS_EINVAL;
+		}
 		if (dv == NULL && strcasecmp(prefix, "s3.keys") != 0) {
 			/* Match keys case-insensitively, as Go's decoder
 			 * matches struct fields -- except S3 access keys,
 			 * which are data, and case-sensitive. */
 			const char *k2;
 			json_t *v2;
-			json_object_foreach(dst, k2, v2) {
+			json_object_foreach(dst, k2, v2)
+			{
 				if (strcasecmp(k2, k) == 0) {
 					dk = k2;
 					dv = v2;
@@ -857,8 +874,8 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 		if (dv == NULL) {
 			/* Copied: the snapshot must not share mutable
 			 * values with the caller's overlay. */
-			if (json_object_set_new(dst, k,
-				json_deep_copy(sv)) != 0) {
+			if (json_object_set_new(dst, k, json_deep_copy(sv))
+			    != 0) {
 				return AIS_ENOMEM;
 			}
 			continue;
@@ -870,11 +887,12 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 				ais_json_show(sv, shown, sizeof(shown));
 				ais_errbuf_set(errbuf, errlen,
 				    "invalid cluster config: %s %s: expected "
-				    "an object", path, shown);
+				    "an object",
+				    path, shown);
 				return AIS_EINVAL;
 			}
-			err = ais_cconfig_merge(dv, sv, path, depth + 1,
-			    errbuf, errlen);
+			err = ais_cconfig_merge(
+			    dv, sv, path, depth + 1, errbuf, errlen);
 			if (err != AIS_OK) {
 				return err;
 			}
@@ -892,14 +910,14 @@ ais_cconfig_merge(json_t *dst, json_t *src, const char *prefix, int depth,
 }
 
 static ais_err
-ais_cconfig_check_dur(const json_t *v, const char *path, char *errbuf,
-    size_t errlen)
+ais_cconfig_check_dur(
+    const json_t *v, const char *path, char *errbuf, size_t errlen)
 {
 	int64_t ns;
 	char shown[96];
 
-	if (json_is_string(v) &&
-	    ais_dur_parse(json_string_value(v), &ns) == AIS_OK) {
+	if (json_is_string(v)
+	    && ais_dur_parse(json_string_value(v), &ns) == AIS_OK) {
 		return AIS_OK;
 	}
 	ais_json_show(v, shown, sizeof(shown));
@@ -912,7 +930,7 @@ static ais_err
 ais_cconfig_check_durs(json_t *root, char *errbuf, size_t errlen)
 {
 	for (size_t i = 0;
-	    i < sizeof(ais_cconfig_durs) / sizeof(ais_cconfig_durs[0]); i++) {
+	     i < sizeof(ais_cconfig_durs) / sizeof(ais_cconfig_durs[0]); i++) {
 		const char *p = ais_cconfig_durs[i];
 		size_t n = strlen(p);
 		ais_err err;
@@ -924,14 +942,15 @@ ais_cconfig_check_durs(json_t *root, char *errbuf, size_t errlen)
 
 			snprintf(sec, sizeof(sec), "%.*s", (int) (n - 2), p);
 			obj = ais_json_path(root, sec);
-			json_object_foreach(obj, k, v) {
+			json_object_foreach(obj, k, v)
+			{
 				char path[128];
 				if (json_is_object(v) || json_is_array(v)) {
 					continue;
 				}
 				snprintf(path, sizeof(path), "%s.%s", sec, k);
-				err = ais_cconfig_check_dur(v, path, errbuf,
-				    errlen);
+				err = ais_cconfig_check_dur(
+				    v, path, errbuf, errlen);
 				if (err != AIS_OK) {
 					return err;
 				}
@@ -968,8 +987,8 @@ ais_cconfig_check_size(json_t *root, const char *path, int64_t *bytes,
 	if (v == NULL) {
 		return AIS_OK;
 	}
-	if (json_is_string(v) &&
-	    ais_size_parse(json_string_value(v), &n) == AIS_OK && n >= 0) {
+	if (json_is_string(v)
+	    && ais_size_parse(json_string_value(v), &n) == AIS_OK && n >= 0) {
 		*bytes = n;
 		return AIS_OK;
 	}
@@ -977,8 +996,8 @@ ais_cconfig_check_size(json_t *root, const char *path, int64_t *bytes,
 		char buf[32];
 		n = json_integer_value(v);
 		ais_size_format(n, buf, sizeof(buf));
-		if (json_object_set_new(parent, dot + 1,
-			json_string(buf)) != 0) {
+		if (json_object_set_new(parent, dot + 1, json_string(buf))
+		    != 0) {
 			return AIS_ENOMEM;
 		}
 		*bytes = n;
@@ -997,8 +1016,8 @@ ais_cconfig_check_int(const json_t *root, const char *path, int64_t lo,
 	const json_t *v = ais_json_path(root, path);
 	char shown[96];
 
-	if (json_is_integer(v) && json_integer_value(v) >= lo &&
-	    json_integer_value(v) <= hi) {
+	if (json_is_integer(v) && json_integer_value(v) >= lo
+	    && json_integer_value(v) <= hi) {
 		if (out != NULL) {
 			*out = json_integer_value(v);
 		}
@@ -1007,7 +1026,8 @@ ais_cconfig_check_int(const json_t *root, const char *path, int64_t lo,
 	ais_json_show(v, shown, sizeof(shown));
 	ais_errbuf_set(errbuf, errlen,
 	    "invalid cluster config: %s %s: must be an integer in "
-	    "[%" PRId64 ", %" PRId64 "]", path, shown, lo, hi);
+	    "[%" PRId64 ", %" PRId64 "]",
+	    path, shown, lo, hi);
 	return AIS_EINVAL;
 }
 
@@ -1015,7 +1035,10 @@ static ais_err
 ais_cconfig_check_space(json_t *root, char *errbuf, size_t errlen)
 {
 	static const char *const keys[] = {
-		"cleanupwm", "lowwm", "highwm", "out_of_space",
+		"cleanupwm",
+		"lowwm",
+		"highwm",
+		"out_of_space",
 	};
 	static const int defs[] = { 65, 75, 90, 95 };
 	json_t *space = ais_json_get_ci(root, "space");
@@ -1025,8 +1048,9 @@ ais_cconfig_check_space(json_t *root, char *errbuf, size_t errlen)
 	for (size_t i = 0; i < 4; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "space.%s", keys[i]);
-		if (ais_cconfig_check_int(root, path, 0, 100, &wm[i], errbuf,
-			errlen) != AIS_OK) {
+		if (ais_cconfig_check_int(
+		        root, path, 0, 100, &wm[i], errbuf, errlen)
+		    != AIS_OK) {
 			return AIS_EINVAL;
 		}
 		all_zero = all_zero && wm[i] == 0;
@@ -1035,12 +1059,12 @@ ais_cconfig_check_space(json_t *root, char *errbuf, size_t errlen)
 		/* AIS: all four zero means "use the defaults". */
 		for (size_t i = 0; i < 4; i++) {
 			wm[i] = defs[i];
-			json_object_set_new(space, keys[i],
-			    json_integer(defs[i]));
+			json_object_set_new(
+			    space, keys[i], json_integer(defs[i]));
 		}
 	}
-	if (!(wm[0] > 0 && wm[0] <= wm[1] && wm[1] <= wm[2] &&
-		wm[2] <= wm[3] && wm[3] <= 100)) {
+	if (!(wm[0] > 0 && wm[0] <= wm[1] && wm[1] <= wm[2] && wm[2] <= wm[3]
+	        && wm[3] <= 100)) {
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: space watermarks must satisfy "
 		    "0 < cleanupwm (%" PRId64 ") <= lowwm (%" PRId64
@@ -1055,17 +1079,19 @@ ais_cconfig_check_space(json_t *root, char *errbuf, size_t errlen)
 /* Decimal-string leaves at the top level (Go ",string" fields):
  * normalized to the string form. */
 static ais_err
-ais_cconfig_norm_decimal(json_t *root, const char *key, uint64_t *out,
-    char *errbuf, size_t errlen)
+ais_cconfig_norm_decimal(
+    json_t *root, const char *key, uint64_t *out, char *errbuf, size_t errlen)
 {
 	char shown[96], buf[32];
 	uint64_t u = 0;
 
 	if (ais_json_uint64(root, key, &u) != AIS_OK) {
-		ais_json_show(json_object_get(root, key), shown, sizeof(shown));
+		ais_json_show(
+		    json_object_get(root, key), shown, sizeof(shown));
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: %s %s: must be a non-negative "
-		    "integer", key, shown);
+		    "integer",
+		    key, shown);
 		return AIS_EINVAL;
 	}
 	snprintf(buf, sizeof(buf), "%" PRIu64, u);
@@ -1103,7 +1129,8 @@ ais_cconfig_check_s3(json_t *root, char *errbuf, size_t errlen)
 		ais_json_show(v, shown, sizeof(shown));
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: s3.region %s: must be a "
-		    "non-empty string", shown);
+		    "non-empty string",
+		    shown);
 		return AIS_EINVAL;
 	}
 	v = ais_json_get_ci(s3, "domain");
@@ -1112,7 +1139,8 @@ ais_cconfig_check_s3(json_t *root, char *errbuf, size_t errlen)
 		ais_json_show(v, shown, sizeof(shown));
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: s3.domain %s: must be a host "
-		    "name (\"\" = no virtual hosts)", shown);
+		    "name (\"\" = no virtual hosts)",
+		    shown);
 		return AIS_EINVAL;
 	}
 	keys = ais_json_get_ci(s3, "keys");
@@ -1120,28 +1148,32 @@ ais_cconfig_check_s3(json_t *root, char *errbuf, size_t errlen)
 		ais_json_show(keys, shown, sizeof(shown));
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: s3.keys %s: expected an object "
-		    "{\"<access key>\": \"<secret key>\"}", shown);
+		    "{\"<access key>\": \"<secret key>\"}",
+		    shown);
 		return AIS_EINVAL;
 	}
-	json_object_foreach(keys, k, v) {
+	json_object_foreach(keys, k, v)
+	{
 		size_t kl = strlen(k);
 		if (kl == 0 || kl > 127 || strchr(k, '/') != NULL) {
 			ais_errbuf_set(errbuf, errlen,
 			    "invalid cluster config: s3.keys: access key "
 			    "\"%.64s\" must be 1 to 127 characters without "
-			    "'/'", k);
+			    "'/'",
+			    k);
 			return AIS_EINVAL;
 		}
 		if (!json_is_string(v) || json_string_length(v) == 0) {
 			/* The secret itself is never echoed. */
 			ais_errbuf_set(errbuf, errlen,
 			    "invalid cluster config: s3.keys.%.64s: the "
-			    "secret key must be a non-empty string", k);
+			    "secret key must be a non-empty string",
+			    k);
 			return AIS_EINVAL;
 		}
 	}
-	if (json_is_true(ais_json_get_ci(s3, "auth_required")) &&
-	    json_object_size(keys) == 0) {
+	if (json_is_true(ais_json_get_ci(s3, "auth_required"))
+	    && json_object_size(keys) == 0) {
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: s3.auth_required needs at least "
 		    "one access key in s3.keys");
@@ -1165,17 +1197,17 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 		return err;
 	}
 	for (size_t i = 0;
-	    i < sizeof(ais_cconfig_sizes) / sizeof(ais_cconfig_sizes[0]);
-	    i++) {
-		err = ais_cconfig_check_size(root, ais_cconfig_sizes[i],
-		    &bytes, errbuf, errlen);
+	     i < sizeof(ais_cconfig_sizes) / sizeof(ais_cconfig_sizes[0]);
+	     i++) {
+		err = ais_cconfig_check_size(
+		    root, ais_cconfig_sizes[i], &bytes, errbuf, errlen);
 		if (err != AIS_OK) {
 			return err;
 		}
 		if (strcmp(ais_cconfig_sizes[i], "log.max_size") == 0) {
 			max_size = bytes;
-		} else if (strcmp(ais_cconfig_sizes[i], "log.max_total") ==
-		    0) {
+		} else if (strcmp(ais_cconfig_sizes[i], "log.max_total")
+		    == 0) {
 			max_total = bytes;
 		}
 	}
@@ -1186,12 +1218,15 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 		    max_total, max_size);
 		return AIS_EINVAL;
 	}
-	if (ais_cconfig_check_int(root, "keepalivetracker.proxy.factor", 1,
-		10, NULL, errbuf, errlen) != AIS_OK ||
-	    ais_cconfig_check_int(root, "keepalivetracker.target.factor", 1,
-		10, NULL, errbuf, errlen) != AIS_OK ||
-	    ais_cconfig_check_int(root, "keepalivetracker.num_retries", 1, 10,
-		NULL, errbuf, errlen) != AIS_OK) {
+	if (ais_cconfig_check_int(root, "keepalivetracker.proxy.factor", 1, 10,
+	        NULL, errbuf, errlen)
+	        != AIS_OK
+	    || ais_cconfig_check_int(root, "keepalivetracker.target.factor", 1,
+	           10, NULL, errbuf, errlen)
+	        != AIS_OK
+	    || ais_cconfig_check_int(root, "keepalivetracker.num_retries", 1,
+	           10, NULL, errbuf, errlen)
+	        != AIS_OK) {
 		return AIS_EINVAL;
 	}
 	err = ais_cconfig_check_space(root, errbuf, errlen);
@@ -1200,9 +1235,9 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	}
 	ck = json_string_value(ais_json_path(root, "checksum.type"));
 	ok = false;
-	for (size_t i = 0; ck != NULL &&
-	    i < sizeof(ais_cconfig_cksums) / sizeof(ais_cconfig_cksums[0]);
-	    i++) {
+	for (size_t i = 0; ck != NULL
+	     && i < sizeof(ais_cconfig_cksums) / sizeof(ais_cconfig_cksums[0]);
+	     i++) {
 		ok = ok || strcmp(ck, ais_cconfig_cksums[i]) == 0;
 	}
 	if (!ok) {
@@ -1212,7 +1247,8 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: checksum.type %s: unknown "
 		    "checksum (none, xxhash, xxhash2, md5, crc32c, sha256, "
-		    "sha512)", shown);
+		    "sha512)",
+		    shown);
 		return AIS_EINVAL;
 	}
 	b = json_is_true(ais_json_path(root, "versioning.validate_warm_get"));
@@ -1226,12 +1262,13 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	if (err != AIS_OK) {
 		return err;
 	}
-	err = ais_cconfig_norm_decimal(root, "config_version", &u, errbuf,
-	    errlen);
+	err = ais_cconfig_norm_decimal(
+	    root, "config_version", &u, errbuf, errlen);
 	if (err == AIS_OK && u > (uint64_t) INT64_MAX) {
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: config_version %" PRIu64
-		    ": out of range", u);
+		    ": out of range",
+		    u);
 		err = AIS_EINVAL;
 	}
 	if (err != AIS_OK) {
@@ -1245,11 +1282,12 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 	id = json_string_value(json_object_get(root, "uuid"));
 	if (id == NULL || strlen(id) >= uuidlen) {
 		char shown[96];
-		ais_json_show(json_object_get(root, "uuid"), shown,
-		    sizeof(shown));
+		ais_json_show(
+		    json_object_get(root, "uuid"), shown, sizeof(shown));
 		ais_errbuf_set(errbuf, errlen,
 		    "invalid cluster config: uuid %s: must be a string of at "
-		    "most %zu characters", shown, uuidlen - 1);
+		    "most %zu characters",
+		    shown, uuidlen - 1);
 		return AIS_EINVAL;
 	}
 	snprintf(uuid, uuidlen, "%s", id);
@@ -1257,8 +1295,8 @@ ais_cconfig_validate(json_t *root, int64_t *version, char *uuid,
 }
 
 ais_err
-ais_cconfig_from_json(const json_t *overlay, ais_cconfig **out,
-    char *errbuf, size_t errlen)
+ais_cconfig_from_json(
+    const json_t *overlay, ais_cconfig **out, char *errbuf, size_t errlen)
 {
 	json_t *root;
 	ais_cconfig *c = NULL;
@@ -1277,14 +1315,14 @@ ais_cconfig_from_json(const json_t *overlay, ais_cconfig **out,
 		return AIS_ENOMEM;
 	}
 	if (overlay != NULL) {
-		err = ais_cconfig_merge(root, (json_t *) overlay, "", 0,
-		    errbuf, errlen);
+		err = ais_cconfig_merge(
+		    root, (json_t *) overlay, "", 0, errbuf, errlen);
 		if (err != AIS_OK) {
 			goto fail;
 		}
 	}
-	err = ais_cconfig_validate(root, &version, uuid, sizeof(uuid),
-	    errbuf, errlen);
+	err = ais_cconfig_validate(
+	    root, &version, uuid, sizeof(uuid), errbuf, errlen);
 	if (err != AIS_OK) {
 		goto fail;
 	}
@@ -1305,8 +1343,8 @@ fail:
 }
 
 ais_err
-ais_cconfig_load_file(const char *path, ais_cconfig **out, char *errbuf,
-    size_t errlen)
+ais_cconfig_load_file(
+    const char *path, ais_cconfig **out, char *errbuf, size_t errlen)
 {
 	char msg[512];
 	json_t *j = NULL;
@@ -1324,8 +1362,8 @@ ais_cconfig_load_file(const char *path, ais_cconfig **out, char *errbuf,
 	err = ais_cconfig_from_json(j, out, msg, sizeof(msg));
 	json_decref(j);
 	if (err != AIS_OK) {
-		ais_errbuf_set(errbuf, errlen, "config file \"%s\": %s", path,
-		    msg);
+		ais_errbuf_set(
+		    errbuf, errlen, "config file \"%s\": %s", path, msg);
 	}
 	return err;
 }
@@ -1408,8 +1446,8 @@ ais_cconfig_dur_ms(const ais_cconfig *c, const char *path, int64_t def_ms)
 	const json_t *v = ais_cconfig_get(c, path);
 	int64_t ns;
 
-	if (!json_is_string(v) ||
-	    ais_dur_parse(json_string_value(v), &ns) != AIS_OK) {
+	if (!json_is_string(v)
+	    || ais_dur_parse(json_string_value(v), &ns) != AIS_OK) {
 		return def_ms;
 	}
 	return ns / 1000000;

@@ -522,7 +522,7 @@ ais_xact_time_fmt(int64_t ns, char *buf, size_t len)
 
 		snprintf(frac, sizeof(frac), ".%09ld", nsec);
 		n = strlen(frac);
-		while (frac[n - 1] == '0') {
+		while (n > 1 && frac[n - 1] == '0') {
 			frac[--n] = '\0';
 		}
 	}

@@ -21,13 +21,14 @@
 
 #include "actors/node/rebalance.h"
 #include "core/xreg.h"
+#include "proto/msg.h"
 
-#define REB_PREV_MAX     4          /* previous Smaps kept for GFN */
-#define REB_CHUNK_SIZE   (1u << 20) /* object bytes per REB_CHUNK */
-#define REB_CHUNK_CALL_MS 8000      /* one chunk's round trip, at most */
-#define REB_DONE_CALL_MS 3000
-#define REB_ID_MAX       24         /* "g<version>" */
-#define REB_RETRY_DEF_MS 120000     /* rebalance.dest_retry_time default */
+#define REB_PREV_MAX      4          /* previous Smaps kept for GFN */
+#define REB_CHUNK_SIZE    (1u << 20) /* object bytes per REB_CHUNK */
+#define REB_CHUNK_CALL_MS 8000       /* one chunk's round trip, at most */
+#define REB_DONE_CALL_MS  3000
+#define REB_ID_MAX        24     /* "g<version>" */
+#define REB_RETRY_DEF_MS  120000 /* rebalance.dest_retry_time default */
 
 typedef struct reb_shared {
 	ais_node *node;
@@ -43,7 +44,7 @@ typedef struct reb_shared {
 	int64_t pend_v;               /* mu: objects received for job g<pend_v>
 	                               * before it started here: */
 	int64_t pend_objs, pend_bytes; /* mu: counted into it at its start */
-	atomic_bool running;          /* a job is running */
+	atomic_bool running;           /* a job is running */
 	atomic_int_fast64_t gfn_until_ns; /* GFN stays on until then */
 } reb_shared;
 
@@ -78,23 +79,23 @@ struct reb_job {
 	reb_shared *sh;
 	char id[REB_ID_MAX];
 	int64_t smap_v;
-	ais_smap *smap;      /* the Smap objects are placed by (held) */
-	ais_bmd *bmd;        /* buckets to walk (held) */
-	ais_xact *x;         /* registry entry (held) */
-	int64_t retry_ms;    /* rebalance.dest_retry_time */
+	ais_smap *smap;   /* the Smap objects are placed by (held) */
+	ais_bmd *bmd;     /* buckets to walk (held) */
+	ais_xact *x;      /* registry entry (held) */
+	int64_t retry_ms; /* rebalance.dest_retry_time */
 	size_t nworkers;
 	reb_worker *workers;
-	atomic_size_t walking;  /* sender threads not returned */
-	atomic_size_t to_walk;  /* sender threads still walking */
-	atomic_bool walked;     /* every sender returned, REB_DONE sent */
-	atomic_bool stop;       /* abort: senders return soon */
+	atomic_size_t walking;    /* sender threads not returned */
+	atomic_size_t to_walk;    /* sender threads still walking */
+	atomic_bool walked;       /* every sender returned, REB_DONE sent */
+	atomic_bool stop;         /* abort: senders return soon */
 	atomic_int_fast64_t errs; /* objects that could not be moved */
 	/* Peers: the other targets of smap; the control actor's only. */
 	size_t npeers;
 	char (*peer)[AIS_ID_MAX + 1];
 	bool *peer_done;
-	bool wait_peers;        /* false: a rerun after restart */
-	int64_t walked_ms;      /* mono time the actor saw `walked` */
+	bool wait_peers;   /* false: a rerun after restart */
+	int64_t walked_ms; /* mono time the actor saw `walked` */
 };
 
 /* Creates job "g<smap version>" for smap (held by the job), registers it
@@ -119,6 +120,17 @@ ais_err reb_marker_save(ais_node *n, const char *id, int64_t smap_v);
 /* AIS_OK with *smap_v when there is a marker, AIS_ENOENT when none. */
 ais_err reb_marker_load(ais_node *n, int64_t *smap_v);
 void reb_marker_remove(ais_node *n);
+
+/* REB_CHUNK payload (rebalance_chunk.c): [u32 LE head length][RebChunk]
+ * [the chunk's object bytes, raw]. ---------------- */
+size_t reb_chunk_head_size(const Ais__RebChunk *c);
+/* Writes the length and the head to buf (reb_chunk_head_size bytes);
+ * returns that size. The bytes go right after it. */
+size_t reb_chunk_head_pack(const Ais__RebChunk *c, uint8_t *buf);
+/* Splits a received payload: *c (free with ais__reb_chunk__free_unpacked)
+ * and the bytes after the head (pointing into p). AIS_EPROTO if malformed. */
+ais_err reb_chunk_parse(const uint8_t *p, size_t len, Ais__RebChunk **c,
+    const uint8_t **data, size_t *dlen);
 
 /* Receive-side helpers (rebalance_recv.c) ------------------------------ */
 extern const act_ops reb_recv_ops[AIS_REB_RECV_ACTORS];

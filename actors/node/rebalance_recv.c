@@ -17,7 +17,9 @@
  * get-from-neighbor fetch), which is then the newer copy. Anything wrong
  * discards the work file and answers an error; the sender keeps its copy.
  *
- * Writes of 1 MiB per message are the only disk work on these actors;
+ * The bytes are written from the received message in place (the payload
+ * framing is in rebalance_chunk.c). Writes of up to 1 MiB per message are
+ * the only disk work on these actors;
  * there are AIS_REB_RECV_ACTORS of them so several objects land in
  * parallel. Streams idle for REB_STREAM_IDLE_MS (a sender that died) are
  * dropped by a timer.
@@ -38,7 +40,7 @@
 #include "core/lom.h"
 #include "proto/msg.h"
 
-#define REB_STREAMS_MAX    32
+#define REB_STREAMS_MAX    64 /* objects in flight to one actor */
 #define REB_STREAM_IDLE_MS 60000
 #define REB_RECV_TICK_MS   10000
 
@@ -121,9 +123,9 @@ reb_stream_slot(reb_recv *st)
 static int
 reb_rename(const char *from, const char *to, bool replace)
 {
-	int rv = replace ? rename(from, to)
-	                 : renameat2(AT_FDCWD, from, AT_FDCWD, to,
-	                       RENAME_NOREPLACE);
+	int rv = replace
+	    ? rename(from, to)
+	    : renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 
 	if (rv != 0 && errno == EINVAL && !replace) {
 		/* No RENAME_NOREPLACE on this filesystem: link() has the
@@ -140,8 +142,8 @@ reb_rename(const char *from, const char *to, bool replace)
 /* The target's copy is as good as the sender's: same content, or written
  * after it. */
 static bool
-reb_have(const char *fqn, const ais_lom_md *md, int64_t mtime_ns,
-    uint64_t bid, bool *present)
+reb_have(const char *fqn, const ais_lom_md *md, int64_t mtime_ns, uint64_t bid,
+    bool *present)
 {
 	ais_lom_md cur;
 	struct stat st;
@@ -312,8 +314,7 @@ reb_stream_commit(act_ctx *ctx, reb_recv *st, reb_stream *s, int64_t v)
 	ts[1].tv_nsec = (long) (s->mtime_ns % 1000000000LL);
 	(void) futimens(s->fd, ts); /* LRU and "newer" checks keep working */
 	if (s->fsync && fsync(s->fd) != 0) {
-		return reb_fail(
-		    ctx, s, ais_err_from_errno(errno), "fsync");
+		return reb_fail(ctx, s, ais_err_from_errno(errno), "fsync");
 	}
 	close(s->fd);
 	s->fd = -1;
@@ -339,7 +340,9 @@ static ais_err
 reb_recv_on_chunk(void *state, act_ctx *ctx, const act_msg *msg)
 {
 	reb_recv *st = state;
-	Ais__RebChunk *c = ais__reb_chunk__unpack(NULL, msg->len, msg->data);
+	Ais__RebChunk *c;
+	const uint8_t *data = NULL;
+	size_t dlen = 0;
 	char uname[AIS_OBJNAME_MAX + 256];
 	const char *provider;
 	reb_stream *s;
@@ -348,17 +351,17 @@ reb_recv_on_chunk(void *state, act_ctx *ctx, const act_msg *msg)
 	ais_err err;
 	bool replied;
 
-	if (c == NULL) {
-		return AIS_EPROTO;
+	if (reb_chunk_parse(msg->data, msg->len, &c, &data, &dlen) != AIS_OK) {
+		(void) reb_fail(ctx, NULL, AIS_EPROTO, "malformed chunk");
+		return AIS_OK;
 	}
 	provider = ais_provider_norm(c->provider);
 	/* Streams are keyed by sender: a local call ("") is this node. */
 	from = msg->sender != NULL && msg->sender[0] != '\0'
 	    ? msg->sender
 	    : st->node->self.id;
-	if (provider == NULL
-	    || c->ns == NULL || c->bck == NULL || c->obj == NULL
-	    || ais_bckname_check(c->bck) != AIS_OK
+	if (provider == NULL || c->ns == NULL || c->bck == NULL
+	    || c->obj == NULL || ais_bckname_check(c->bck) != AIS_OK
 	    || ais_objname_check(c->obj, strlen(c->obj), false) != AIS_OK
 	    || c->offset < 0 || c->size < 0
 	    || ais_uname(uname, sizeof(uname), provider, c->ns, c->bck, c->obj)
@@ -379,7 +382,8 @@ reb_recv_on_chunk(void *state, act_ctx *ctx, const act_msg *msg)
 		if (s != NULL) {
 			reb_stream_drop(s); /* the sender starts over */
 		}
-		s = reb_stream_open(st, ctx, from, c, provider, uname, &replied);
+		s = reb_stream_open(
+		    st, ctx, from, c, provider, uname, &replied);
 		if (s == NULL) {
 			err = AIS_OK;
 			goto out;
@@ -388,24 +392,25 @@ reb_recv_on_chunk(void *state, act_ctx *ctx, const act_msg *msg)
 		err = reb_fail(ctx, s, AIS_EPROTO, "out-of-order chunk");
 		goto out;
 	}
-	if (s->got + (int64_t) c->data.len > s->md.size) {
+	if (s->got + (int64_t) dlen > s->md.size) {
 		err = reb_fail(ctx, s, AIS_EPROTO, "more data than the size");
 		goto out;
 	}
-	for (size_t off = 0; off < c->data.len;) {
-		ssize_t n = write(s->fd, c->data.data + off, c->data.len - off);
+	for (size_t off = 0; off < dlen;) {
+		ssize_t n = write(s->fd, data + off, dlen - off);
 
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
 		if (n < 0) {
-			err = reb_fail(ctx, s, ais_err_from_errno(errno), "write");
+			err = reb_fail(
+			    ctx, s, ais_err_from_errno(errno), "write");
 			goto out;
 		}
 		off += (size_t) n;
 	}
-	ais_cksum_update(&s->ck, c->data.data, c->data.len);
-	s->got += (int64_t) c->data.len;
+	ais_cksum_update(&s->ck, data, dlen);
+	s->got += (int64_t) dlen;
 	s->last_ms = reb_mono_ms();
 	if (c->last) {
 		err = reb_stream_commit(ctx, st, s, c->smap_version);

@@ -5,15 +5,17 @@
  *
  * An object travels as REB_CHUNKs of up to 1 MiB to receive actor
  * (digest % AIS_REB_RECV_ACTORS) of the owner; the first carries the
- * object's LOM xattr bytes as stored, so metadata moves unchanged. Each
- * chunk is an act_call whose reply is the flow control: one chunk in
- * flight per thread, two 1 MiB buffers per thread, nothing else buffered.
- * Once the owner answers STORED (in place there) or HAVE (it already had
- * this or a newer copy), the local file is removed -- unless it was
- * replaced meanwhile (another inode at the path), which keeps the newer
- * write. Any failure keeps the local copy: GET still finds it through
- * get-from-neighbor, and the next rebalance (or a restart, via the marker)
- * tries again.
+ * object's LOM xattr bytes as stored, so metadata moves unchanged. The
+ * file is read straight into the outgoing message (act_call_start_fill,
+ * framing in rebalance_chunk.c). Each chunk is a call whose reply is the
+ * flow control: one chunk per object in flight, up to REB_FLIGHTS objects
+ * per thread (a round trip per chunk would otherwise leave the disk, the
+ * network and the receiver idle in turn). Once the owner answers STORED
+ * (in place there) or HAVE (it already had this or a newer copy), the
+ * local file is removed -- unless it was replaced meanwhile (another inode
+ * at the path), which keeps the newer write. Any failure keeps the local
+ * copy: GET still finds it through get-from-neighbor, and the next
+ * rebalance (or a restart, via the marker) tries again.
  *
  * The last thread to finish tells every other target REB_DONE, retrying
  * the ones that did not answer for up to rebalance.dest_retry_time.
@@ -35,19 +37,39 @@
 #include "core/lom.h"
 #include "proto/msg.h"
 
-#define REB_SEND_TRIES   3   /* per object, transport failures */
-#define REB_DEAD_MAX     32  /* destinations given up on, per thread */
-#define REB_PACK_SLACK   (AIS_LOM_MAX + 4096 + 3 * AIS_OBJNAME_MAX)
+#define REB_SEND_TRIES 3  /* per object, transport failures */
+#define REB_DEAD_MAX   32 /* destinations given up on, per thread */
+#define REB_FLIGHTS    4  /* objects in flight per thread */
+
+/* One object on its way: one chunk of it in flight at a time. */
+typedef struct reb_flight {
+	int fd; /* -1: the slot is free */
+	struct stat st;
+	const ais_bck *bck;
+	const ais_snode *to;
+	char actor[32];
+	char path[PATH_MAX];
+	const char *obj; /* in path: the name relative to %ob */
+	char uname[AIS_OBJNAME_MAX + 256];
+	uint8_t lom[AIS_LOM_MAX];
+	size_t lom_len;
+	int64_t off;   /* of the chunk in flight */
+	size_t len;    /* its object bytes */
+	int tries;     /* starts from offset 0 so far */
+	act_call_h *h; /* the chunk's call (NULL: start failed, see err) */
+	ais_err err;
+	struct reb_sender *s;
+} reb_flight;
 
 /* One sender thread's working set. */
 typedef struct reb_sender {
 	reb_job *job;
 	const ais_mpath *mp;
-	uint8_t *data;              /* REB_CHUNK_SIZE */
-	uint8_t *pack;              /* packed envelope payload */
-	size_t pack_cap;
-	const ais_bck *bck;         /* bucket being walked */
+	const ais_bck *bck; /* bucket being walked */
 	uint64_t bid;
+	reb_flight f[REB_FLIGHTS];
+	size_t ring[REB_FLIGHTS]; /* flights in the order they were sent */
+	size_t rhead, rn;
 	char dead[REB_DEAD_MAX][AIS_ID_MAX + 1]; /* unreachable owners */
 	size_t ndead;
 } reb_sender;
@@ -79,106 +101,80 @@ reb_nap(const reb_job *j, int ms)
 	}
 }
 
-/* One chunk round trip: AIS_OK with *verdict, or why not. */
-static ais_err
-reb_send_chunk(reb_sender *s, const ais_snode *to, const char *actor,
-    const Ais__RebChunk *c, int *verdict)
+/* The head of f's chunk in flight. */
+static void
+reb_flight_head(const reb_flight *f, Ais__RebChunk *c)
 {
-	size_t len = ais__reb_chunk__get_packed_size(c);
-	act_reply_buf rep;
-	ais_err err;
+	const reb_job *j = f->s->job;
 
-	if (len > s->pack_cap) {
-		return AIS_EINVAL; /* a name or xattr beyond every bound */
+	*c = (Ais__RebChunk) AIS__REB_CHUNK__INIT;
+	c->reb_id = (char *) j->id;
+	c->smap_version = j->smap_v;
+	c->provider = (char *) f->bck->provider;
+	c->ns = (char *) f->bck->ns;
+	c->bck = (char *) f->bck->name;
+	c->obj = (char *) f->obj;
+	c->size = (int64_t) f->st.st_size;
+	c->offset = f->off;
+	c->last = f->off + (int64_t) f->len == c->size;
+	if (f->off == 0) { /* metadata travels once */
+		c->lom.data = (uint8_t *) f->lom;
+		c->lom.len = f->lom_len;
+		c->atime_ns = (int64_t) f->st.st_atim.tv_sec * 1000000000LL
+		    + f->st.st_atim.tv_nsec;
+		c->mtime_ns = (int64_t) f->st.st_mtim.tv_sec * 1000000000LL
+		    + f->st.st_mtim.tv_nsec;
 	}
-	ais__reb_chunk__pack(c, s->pack);
-	memset(&rep, 0, sizeof(rep));
-	err = act_call(s->job->node->rt, to->ctrl.url, actor,
-	    AIS_MSG_REB_CHUNK, s->pack, len, REB_CHUNK_CALL_MS, &rep);
-	if (err == AIS_OK) {
-		err = rep.status;
-	}
-	if (err == AIS_OK) {
-		Ais__RebChunkAck *a =
-		    ais__reb_chunk_ack__unpack(NULL, rep.len, rep.data);
-
-		if (a == NULL) {
-			err = AIS_EPROTO;
-		} else {
-			*verdict = a->verdict;
-			ais__reb_chunk_ack__free_unpacked(a, NULL);
-		}
-	}
-	act_reply_buf_fini(&rep);
-	return err;
 }
 
-/* Streams the open object to `to`; AIS_OK with *verdict STORED or HAVE. */
+/* act_fill_fn: the head, then the chunk read from the file in place. */
 static ais_err
-reb_send_stream(reb_sender *s, const ais_snode *to, const char *actor,
-    int fd, const struct stat *st, const char *obj, const uint8_t *lom,
-    size_t lom_len, int *verdict)
+reb_fill(
+    void *arg, uint8_t *buf, size_t max, size_t *used, char *eb, size_t elen)
 {
-	reb_job *j = s->job;
-	Ais__RebChunk c = AIS__REB_CHUNK__INIT;
-	int64_t off = 0;
-	ais_err err;
+	reb_flight *f = arg;
+	Ais__RebChunk c;
+	size_t head, got = 0;
 
-	c.reb_id = j->id;
-	c.smap_version = j->smap_v;
-	c.provider = (char *) s->bck->provider;
-	c.ns = (char *) s->bck->ns;
-	c.bck = (char *) s->bck->name;
-	c.obj = (char *) obj;
-	c.size = (int64_t) st->st_size;
-	c.lom.data = (uint8_t *) lom;
-	c.lom.len = lom_len;
-	c.atime_ns = (int64_t) st->st_atim.tv_sec * 1000000000LL
-	    + st->st_atim.tv_nsec;
-	c.mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000LL
-	    + st->st_mtim.tv_nsec;
-	do {
-		size_t want = REB_CHUNK_SIZE;
-		size_t got = 0;
+	reb_flight_head(f, &c);
+	if (reb_chunk_head_size(&c) + f->len > max) {
+		snprintf(eb, elen, "chunk larger than its message");
+		return AIS_EINTERNAL;
+	}
+	head = reb_chunk_head_pack(&c, buf);
+	while (got < f->len) {
+		ssize_t n = pread(f->fd, buf + head + got, f->len - got,
+		    (off_t) (f->off + (int64_t) got));
 
-		if ((int64_t) want > c.size - off) {
-			want = (size_t) (c.size - off);
+		if (n < 0 && errno == EINTR) {
+			continue;
 		}
-		while (got < want) {
-			ssize_t n = pread(fd, s->data + got, want - got,
-			    (off_t) (off + (int64_t) got));
+		if (n <= 0) {
+			/* shorter than it was: truncated underneath */
+			snprintf(eb, elen, "read %s", f->path);
+			return n == 0 ? AIS_EIO : ais_err_from_errno(errno);
+		}
+		got += (size_t) n;
+	}
+	*used = head + f->len;
+	return AIS_OK;
+}
 
-			if (n < 0 && errno == EINTR) {
-				continue;
-			}
-			if (n <= 0) {
-				return n == 0 ? AIS_EIO
-				              : ais_err_from_errno(errno);
-			}
-			got += (size_t) n;
-		}
-		c.offset = off;
-		c.data.data = s->data;
-		c.data.len = got;
-		c.last = off + (int64_t) got == c.size;
-		err = reb_send_chunk(s, to, actor, &c, verdict);
-		if (err != AIS_OK) {
-			return err;
-		}
-		if (off == 0) {
-			/* metadata travels once */
-			c.lom.data = NULL;
-			c.lom.len = 0;
-		}
-		off += (int64_t) got;
-		if (*verdict != AIS__REB_VERDICT__REB_CONT) {
-			return AIS_OK;
-		}
-		if (reb_stopped(j)) {
-			return AIS_ESTOPPED;
-		}
-	} while (off < c.size);
-	return AIS_EPROTO; /* the last chunk must not be answered CONT */
+/* Sends f's chunk at f->off and queues f behind the others in flight. */
+static void
+reb_flight_send(reb_sender *s, reb_flight *f)
+{
+	Ais__RebChunk c;
+	int64_t left = (int64_t) f->st.st_size - f->off;
+
+	f->len
+	    = left < (int64_t) REB_CHUNK_SIZE ? (size_t) left : REB_CHUNK_SIZE;
+	reb_flight_head(f, &c);
+	f->err = act_call_start_fill(s->job->node->rt, f->to->ctrl.url,
+	    f->actor, AIS_MSG_REB_CHUNK, reb_chunk_head_size(&c) + f->len,
+	    reb_fill, f, REB_CHUNK_CALL_MS, &f->h);
+	s->ring[(s->rhead + s->rn) % REB_FLIGHTS] = (size_t) (f - s->f);
+	s->rn++;
 }
 
 /* Removes path if it is still the file that was sent. */
@@ -199,26 +195,121 @@ reb_drop_local(const char *path, const struct stat *sent)
 	}
 }
 
+/* The object is done with (moved, or given up on): the slot is free. */
+static void
+reb_flight_end(reb_sender *s, reb_flight *f, ais_err err, int verdict)
+{
+	reb_job *j = s->job;
+
+	close(f->fd);
+	f->fd = -1;
+	if (err != AIS_OK) {
+		if (err != AIS_ESTOPPED && !reb_stopped(j)) {
+			atomic_fetch_add(&j->errs, 1);
+			AIS_LOGW("AIS-REB-SEND", "%s: %s to t[%s]: %s", j->id,
+			    f->uname, f->to->id, ais_strerror(err));
+			if ((err == AIS_ETIMEDOUT || err == AIS_ECLOSED
+			        || (err & AIS_ENNG) != 0)
+			    && s->ndead < REB_DEAD_MAX
+			    && !reb_dead(s, f->to->id)) {
+				snprintf(s->dead[s->ndead++],
+				    sizeof(s->dead[0]), "%s", f->to->id);
+			}
+		}
+		return;
+	}
+	if (verdict == AIS__REB_VERDICT__REB_STORED) {
+		ais_xact_add_out(j->x, 1, (int64_t) f->st.st_size);
+	}
+	reb_drop_local(f->path, &f->st);
+}
+
+/* Waits for the oldest chunk in flight and acts on its answer: the next
+ * chunk, the end of the object, or a retry from the start. */
+static void
+reb_pump(reb_sender *s)
+{
+	reb_job *j = s->job;
+	reb_flight *f = &s->f[s->ring[s->rhead]];
+	act_reply_buf rep;
+	ais_err err = f->err;
+	int verdict = -1;
+
+	s->rhead = (s->rhead + 1) % REB_FLIGHTS;
+	s->rn--;
+	memset(&rep, 0, sizeof(rep));
+	if (f->h != NULL) {
+		err = act_call_finish(f->h, &rep);
+		f->h = NULL;
+		if (err == AIS_OK) {
+			err = rep.status;
+		}
+		if (err == AIS_OK) {
+			Ais__RebChunkAck *a = ais__reb_chunk_ack__unpack(
+			    NULL, rep.len, rep.data);
+
+			if (a == NULL) {
+				err = AIS_EPROTO;
+			} else {
+				verdict = a->verdict;
+				ais__reb_chunk_ack__free_unpacked(a, NULL);
+			}
+		}
+		act_reply_buf_fini(&rep);
+	}
+	if (err == AIS_OK && verdict == AIS__REB_VERDICT__REB_CONT) {
+		if (f->off + (int64_t) f->len >= (int64_t) f->st.st_size) {
+			err = AIS_EPROTO; /* the last chunk must not be CONT */
+		} else if (reb_stopped(j)) {
+			err = AIS_ESTOPPED;
+		} else {
+			f->off += (int64_t) f->len;
+			reb_flight_send(s, f);
+			return;
+		}
+	}
+	/* Retry what may pass soon (no receiver actor yet, busy); a timeout
+	 * already cost seconds and a dead node is for the next Smap. */
+	if (err != AIS_OK && !reb_stopped(j) && ++f->tries < REB_SEND_TRIES
+	    && err != AIS_ECKSUM && err != AIS_EINVAL && err != AIS_ESTALE
+	    && err != AIS_EEXIST && err != AIS_ETIMEDOUT && err != AIS_EIO
+	    && err != AIS_EINTERNAL) {
+		reb_nap(j, 500 * f->tries);
+		f->off = 0;
+		reb_flight_send(s, f);
+		return;
+	}
+	reb_flight_end(s, f, err, verdict);
+}
+
+static reb_flight *
+reb_free_flight(reb_sender *s)
+{
+	for (;;) {
+		for (size_t i = 0; i < REB_FLIGHTS; i++) {
+			if (s->f[i].fd < 0) {
+				return &s->f[i];
+			}
+		}
+		reb_pump(s); /* every slot busy: ring is not empty */
+	}
+}
+
 /* One file under %ob: obj is its name relative to %ob. */
 static void
 reb_send_obj(reb_sender *s, const char *path, const char *obj)
 {
 	reb_job *j = s->job;
-	char uname[AIS_OBJNAME_MAX + 256];
-	uint8_t lom[AIS_LOM_MAX];
+	reb_flight *f;
 	const ais_snode *to = NULL;
 	ais_lom_md md;
-	struct stat st;
 	ssize_t lom_len;
 	size_t ulen;
-	int verdict = 0;
-	int fd;
-	ais_err err = AIS_OK;
 
-	ulen = ais_uname(uname, sizeof(uname), s->bck->provider, s->bck->ns,
-	    s->bck->name, obj);
-	if (ulen == 0
-	    || ais_hrw_target(j->smap, uname, ulen, &to) != AIS_OK
+	f = reb_free_flight(s);
+	ulen = ais_uname(f->uname, sizeof(f->uname), s->bck->provider,
+	    s->bck->ns, s->bck->name, obj);
+	if (ulen == 0 || ais_hrw_target(j->smap, f->uname, ulen, &to) != AIS_OK
 	    || strcmp(to->id, j->node->self.id) == 0) {
 		return;
 	}
@@ -226,63 +317,37 @@ reb_send_obj(reb_sender *s, const char *path, const char *obj)
 		atomic_fetch_add(&j->errs, 1); /* stays here, counted */
 		return;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		return; /* gone meanwhile (deleted, or moved by resilver) */
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (strlen(path) >= sizeof(f->path)) {
 		return;
 	}
-	lom_len = fgetxattr(fd, AIS_LOM_XATTR, lom, sizeof(lom));
-	if (lom_len <= 0 || ais_lom_decode(lom, (size_t) lom_len, &md) != AIS_OK
-	    || md.size != (int64_t) st.st_size
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f->fd < 0) {
+		return; /* gone meanwhile (deleted, or moved by resilver) */
+	}
+	lom_len = fgetxattr(f->fd, AIS_LOM_XATTR, f->lom, sizeof(f->lom));
+	if (fstat(f->fd, &f->st) != 0 || !S_ISREG(f->st.st_mode)
+	    || lom_len <= 0
+	    || ais_lom_decode(f->lom, (size_t) lom_len, &md) != AIS_OK
+	    || md.size != (int64_t) f->st.st_size
 	    || (s->bid != 0 && md.lid != 0 && md.lid != s->bid)) {
 		/* Not an object (no or bad metadata, or an older bucket
 		 * incarnation's leftover): GET would not serve it either. */
-		close(fd);
+		close(f->fd);
+		f->fd = -1;
 		return;
 	}
-	{
-		char actor[32];
-
-		snprintf(actor, sizeof(actor), "%s",
-		    ais_reb_recv_name(ais_hrw_digest(uname, ulen)
-		        % AIS_REB_RECV_ACTORS));
-		for (int t = 0; t < REB_SEND_TRIES; t++) {
-			err = reb_send_stream(s, to, actor, fd, &st, obj, lom,
-			    (size_t) lom_len, &verdict);
-			/* Retry what may pass soon (no receiver actor yet,
-			 * busy); a timeout already cost seconds and a dead
-			 * node is for the next Smap to handle. */
-			if (err == AIS_OK || reb_stopped(j)
-			    || err == AIS_ECKSUM || err == AIS_EINVAL
-			    || err == AIS_ESTALE || err == AIS_EEXIST
-			    || err == AIS_ETIMEDOUT) {
-				break;
-			}
-			reb_nap(j, 500 * (t + 1));
-		}
-	}
-	close(fd);
-	if (err != AIS_OK) {
-		if (err != AIS_ESTOPPED && !reb_stopped(j)) {
-			atomic_fetch_add(&j->errs, 1);
-			AIS_LOGW("AIS-REB-SEND", "%s: %s to t[%s]: %s", j->id,
-			    uname, to->id, ais_strerror(err));
-			if ((err == AIS_ETIMEDOUT || err == AIS_ECLOSED
-			        || (err & AIS_ENNG) != 0)
-			    && s->ndead < REB_DEAD_MAX) {
-				snprintf(s->dead[s->ndead++],
-				    sizeof(s->dead[0]), "%s", to->id);
-			}
-		}
-		return;
-	}
-	if (verdict == AIS__REB_VERDICT__REB_STORED) {
-		ais_xact_add_out(j->x, 1, (int64_t) st.st_size);
-	}
-	reb_drop_local(path, &st);
+	f->s = s;
+	f->bck = s->bck;
+	f->to = to;
+	f->lom_len = (size_t) lom_len;
+	f->off = 0;
+	f->tries = 0;
+	memcpy(f->path, path, strlen(path) + 1);
+	f->obj = f->path + (obj - path);
+	snprintf(f->actor, sizeof(f->actor), "%s",
+	    ais_reb_recv_name(
+	        ais_hrw_digest(f->uname, ulen) % AIS_REB_RECV_ACTORS));
+	reb_flight_send(s, f);
 }
 
 /* Depth-first over dir (path in buf, len bytes used; rel = the part after
@@ -401,9 +466,8 @@ reb_notify_done(reb_job *j)
 		size_t k = 0;
 
 		memset(reps, 0, n * sizeof(*reps));
-		(void) act_call_many(j->node->rt, urls, n,
-		    AIS_ACTOR_REBALANCE, AIS_MSG_REB_DONE, buf, len,
-		    REB_DONE_CALL_MS, res, reps);
+		(void) act_call_many(j->node->rt, urls, n, AIS_ACTOR_REBALANCE,
+		    AIS_MSG_REB_DONE, buf, len, REB_DONE_CALL_MS, res, reps);
 		for (size_t i = 0; i < n; i++) {
 			bool ok = res[i] == AIS_OK && reps[i].status == AIS_OK;
 
@@ -436,21 +500,19 @@ reb_send_main(void *arg)
 	reb_job *j = w->job;
 	reb_sender *s = calloc(1, sizeof(*s));
 
-	if (s != NULL) {
-		s->job = j;
-		s->mp = w->mp;
-		s->pack_cap = REB_CHUNK_SIZE + REB_PACK_SLACK;
-		s->data = malloc(REB_CHUNK_SIZE);
-		s->pack = malloc(s->pack_cap);
-	}
-	if (s == NULL || s->data == NULL || s->pack == NULL) {
+	if (s == NULL) {
 		atomic_fetch_add(&j->errs, 1);
 	} else {
+		s->job = j;
+		s->mp = w->mp;
+		for (size_t i = 0; i < REB_FLIGHTS; i++) {
+			s->f[i].fd = -1;
+		}
 		reb_walk_mpath(s);
-	}
-	if (s != NULL) {
-		free(s->data);
-		free(s->pack);
+		while (s->rn > 0) {
+			reb_pump(
+			    s); /* stopped or not: every call is finished */
+		}
 		free(s);
 	}
 	if (atomic_fetch_sub(&j->to_walk, 1) == 1) {

@@ -286,41 +286,56 @@ act_reply_send(act_actor *a, nng_ctx ctx, uint64_t corr, uint32_t type,
 }
 
 ais_err
+act_msg_encode_fill(const char *sender, const char *dest, uint32_t type,
+    uint64_t corr, size_t max, act_fill_fn fill, void *arg, char *eb,
+    size_t eblen, nng_msg **out)
+{
+	pb_envelope env = {
+		.type = type,
+		.corr = corr,
+		.sender = sender,
+		.dest = dest,
+	};
+	size_t head = pb_envelope_head_size(&env);
+	size_t used = 0;
+	nng_msg *m;
+	ais_err err;
+	int rv;
+
+	if ((rv = nng_msg_alloc(&m, head + max)) != 0) {
+		snprintf(eb, eblen, "no memory for the message");
+		return act_err_from_nng(rv);
+	}
+	pb_envelope_pack_head(&env, nng_msg_body(m));
+	err = fill(
+	    arg, (uint8_t *) nng_msg_body(m) + head, max, &used, eb, eblen);
+	if (err != AIS_OK || used > max) {
+		nng_msg_free(m);
+		return err != AIS_OK ? err : AIS_EINTERNAL;
+	}
+	(void) nng_msg_chop(m, max - used);
+	*out = m;
+	return AIS_OK;
+}
+
+ais_err
 act_reply_fill(
     act_ctx *ctx, uint32_t type, size_t max, act_fill_fn fill, void *arg)
 {
-	pb_envelope env;
 	nng_msg *m;
-	size_t head, used = 0;
 	char eb[256] = "";
 	ais_err err;
-	int rv;
 
 	if (ctx == NULL || !ctx->has_ctx || ctx->replied || ctx->deferred
 	    || fill == NULL || max > ACT_MSG_MAX) {
 		return AIS_EINVAL;
 	}
-	env = (pb_envelope) {
-		.type = type,
-		.corr = ctx->corr,
-		.sender = ctx->actor->rt->node_id,
-		.dest = "",
-	};
-	head = pb_envelope_head_size(&env);
-	if ((rv = nng_msg_alloc(&m, head + max)) != 0) {
-		return act_reply(ctx, AIS_MSG_ACK, AIS_ENOMEM,
-		    "no memory for the reply", NULL, 0);
-	}
-	pb_envelope_pack_head(&env, nng_msg_body(m));
-	err = fill(arg, (uint8_t *) nng_msg_body(m) + head, max, &used, eb,
-	    sizeof(eb));
-	if (err != AIS_OK || used > max) {
-		nng_msg_free(m);
-		err = err != AIS_OK ? err : AIS_EINTERNAL;
+	err = act_msg_encode_fill(ctx->actor->rt->node_id, "", type, ctx->corr,
+	    max, fill, arg, eb, sizeof(eb), &m);
+	if (err != AIS_OK) {
 		return act_reply(ctx, AIS_MSG_ACK, err,
 		    eb[0] != '\0' ? eb : ais_strerror(err), NULL, 0);
 	}
-	(void) nng_msg_chop(m, max - used);
 	ctx->replied = true;
 	return act_reply_send_msg(ctx->actor, ctx->ctx, m);
 }

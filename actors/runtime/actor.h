@@ -155,6 +155,14 @@ typedef struct act_call_h act_call_h;
 ais_err act_call_start(act_rt *rt, const char *node_url, const char *actor,
     uint32_t type, const void *data, size_t len, int timeout_ms,
     act_call_h **out_h);
+/* act_call_start() whose payload fill(arg, buf, max, ...) writes straight
+ * into the outgoing message (act_fill_fn above; bulk senders read a file
+ * into it: no copy between the source and NNG). fill runs before this
+ * returns; an error it returns becomes the call's status (finish it like
+ * any other). */
+ais_err act_call_start_fill(act_rt *rt, const char *node_url,
+    const char *actor, uint32_t type, size_t max, act_fill_fn fill, void *arg,
+    int timeout_ms, act_call_h **out_h);
 ais_err act_call_finish(act_call_h *h, act_reply_buf *out);
 
 #endif

@@ -52,6 +52,9 @@ typedef struct act_op {
 	ais_err result;
 	act_reply_buf *reply; /* NULL: one-way */
 	act_batch *batch;     /* NULL: one-way, the op frees itself */
+	act_fill_fn fill;     /* payload written in place (or NULL) */
+	void *fill_arg;
+	size_t fill_max;
 } act_op;
 
 /* Connection cache -------------------------------------------------------- */
@@ -299,6 +302,7 @@ act_op_submit(act_op *op, const char *node_url, const char *actor,
 {
 	act_rt *rt = op->rt;
 	char mailbox[ACT_URL_MAX];
+	char eb[256] = "";
 	const char *url = node_url;
 	const char *sender = rt->node_id;
 	nng_socket sock;
@@ -327,8 +331,11 @@ act_op_submit(act_op *op, const char *node_url, const char *actor,
 	if ((err = act_rt_conn(rt, url, &sock)) != AIS_OK) {
 		return err;
 	}
-	err = act_msg_encode(
-	    sender, actor, type, op->corr, 0, NULL, data, len, &m);
+	err = op->fill != NULL
+	    ? act_msg_encode_fill(sender, actor, type, op->corr, op->fill_max,
+	        op->fill, op->fill_arg, eb, sizeof(eb), &m)
+	    : act_msg_encode(
+	        sender, actor, type, op->corr, 0, NULL, data, len, &m);
 	if (err != AIS_OK) {
 		return err;
 	}
@@ -494,10 +501,10 @@ struct act_call_h {
 	ais_err early; /* status of a start that completed without NNG */
 };
 
-ais_err
-act_call_start(act_rt *rt, const char *node_url, const char *actor,
+static ais_err
+act_call_start_op(act_rt *rt, const char *node_url, const char *actor,
     uint32_t type, const void *data, size_t len, int timeout_ms,
-    act_call_h **out_h)
+    act_fill_fn fill, void *fill_arg, size_t fill_max, act_call_h **out_h)
 {
 	act_call_h *h;
 	bool submitted = false;
@@ -520,11 +527,38 @@ act_call_start(act_rt *rt, const char *node_url, const char *actor,
 		.corr = atomic_fetch_add(&rt->corr, 1),
 		.reply = &h->reply,
 		.batch = &h->b,
+		.fill = fill,
+		.fill_arg = fill_arg,
+		.fill_max = fill_max,
 	};
 	h->early = act_op_submit(
 	    &h->op, node_url, actor, type, data, len, &submitted);
 	*out_h = h;
 	return AIS_OK;
+}
+
+ais_err
+act_call_start(act_rt *rt, const char *node_url, const char *actor,
+    uint32_t type, const void *data, size_t len, int timeout_ms,
+    act_call_h **out_h)
+{
+	return act_call_start_op(rt, node_url, actor, type, data, len,
+	    timeout_ms, NULL, NULL, 0, out_h);
+}
+
+ais_err
+act_call_start_fill(act_rt *rt, const char *node_url, const char *actor,
+    uint32_t type, size_t max, act_fill_fn fill, void *arg, int timeout_ms,
+    act_call_h **out_h)
+{
+	if (fill == NULL || max > ACT_MSG_MAX) {
+		if (out_h != NULL) {
+			*out_h = NULL;
+		}
+		return AIS_EINVAL;
+	}
+	return act_call_start_op(rt, node_url, actor, type, NULL, 0,
+	    timeout_ms, fill, arg, max, out_h);
 }
 
 ais_err

@@ -132,6 +132,11 @@ ais_err act_reply_send(act_actor *a, nng_ctx ctx, uint64_t corr, uint32_t type,
 ais_err act_msg_encode(const char *sender, const char *dest, uint32_t type,
     uint64_t corr, int32_t status, const char *errmsg, const void *data,
     size_t len, nng_msg **out);
+/* The same with the payload written in place by fill (up to max bytes);
+ * fill's error (its text in eb) is returned, with no message. */
+ais_err act_msg_encode_fill(const char *sender, const char *dest,
+    uint32_t type, uint64_t corr, size_t max, act_fill_fn fill, void *arg,
+    char *eb, size_t eblen, nng_msg **out);
 
 /* call.c */
 /* The cached req0 socket for url, dialing (non-blocking) on first use. */

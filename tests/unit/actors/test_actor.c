@@ -754,6 +754,88 @@ test_call_async(void **vstate)
 	assert_int_equal(act_call_finish(NULL, &r), AIS_EINVAL);
 }
 
+/* act_call_start_fill: the request's payload is written in place. */
+typedef struct test_req_fill {
+	size_t n;    /* bytes to write */
+	ais_err err; /* or fail with this */
+} test_req_fill;
+
+static ais_err
+test_req_filler(
+    void *arg, uint8_t *buf, size_t max, size_t *used, char *eb, size_t elen)
+{
+	const test_req_fill *f = arg;
+
+	if (f->err != AIS_OK) {
+		snprintf(eb, elen, "no data");
+		return f->err;
+	}
+	for (size_t i = 0; i < f->n && i < max; i++) {
+		buf[i] = (uint8_t) ('A' + i % 26);
+	}
+	*used = f->n; /* may exceed max: the runtime refuses it */
+	return AIS_OK;
+}
+
+static void
+test_call_fill(void **vstate)
+{
+	test_env *e = *vstate;
+	static const size_t sizes[3] = { 0, 10, 2000000 };
+	act_call_h *h[6] = { NULL };
+	test_req_fill f[3];
+	act_reply_buf r;
+
+	/* several in flight, echoed back: over tcp and in-process */
+	for (int i = 0; i < 6; i++) {
+		f[i % 3] = (test_req_fill) { .n = sizes[i % 3] };
+		assert_int_equal(
+		    act_call_start_fill(e->b, i < 3 ? e->url_a : NULL, "echo",
+		        AIS_MSG_TEST_ECHO, sizes[i % 3] + 100, test_req_filler,
+		        &f[i % 3], TEST_TMO, &h[i]),
+		    AIS_OK);
+		assert_non_null(h[i]);
+	}
+	for (int i = 0; i < 6; i++) {
+		size_t n = sizes[i % 3];
+
+		assert_int_equal(act_call_finish(h[i], &r), AIS_OK);
+		if (i >= 3) {
+			assert_int_equal(
+			    r.status, AIS_ENOENT); /* no echo in b */
+			act_reply_buf_fini(&r);
+			continue;
+		}
+		assert_int_equal(r.status, AIS_OK);
+		assert_int_equal(r.len, n);
+		for (size_t k = 0; k < n; k += 997) {
+			assert_int_equal(r.data[k], 'A' + k % 26);
+		}
+		act_reply_buf_fini(&r);
+	}
+	/* the fill fails: the call's own status, nothing sent */
+	f[0] = (test_req_fill) { .err = AIS_EIO };
+	assert_int_equal(
+	    act_call_start_fill(e->b, e->url_a, "echo", AIS_MSG_TEST_ECHO, 64,
+	        test_req_filler, &f[0], TEST_TMO, &h[0]),
+	    AIS_OK);
+	assert_int_equal(act_call_finish(h[0], &r), AIS_EIO);
+	assert_null(r.data);
+	/* more than max written: refused */
+	f[0] = (test_req_fill) { .n = 65 };
+	assert_int_equal(
+	    act_call_start_fill(e->b, e->url_a, "echo", AIS_MSG_TEST_ECHO, 64,
+	        test_req_filler, &f[0], TEST_TMO, &h[0]),
+	    AIS_OK);
+	assert_int_equal(act_call_finish(h[0], &r), AIS_EINTERNAL);
+	/* bad arguments */
+	assert_int_equal(
+	    act_call_start_fill(e->b, e->url_a, "echo", AIS_MSG_TEST_ECHO, 64,
+	        NULL, NULL, TEST_TMO, &h[0]),
+	    AIS_EINVAL);
+	assert_null(h[0]);
+}
+
 /* Concurrent callers share one cached socket, each with its own context. */
 typedef struct test_caller {
 	test_env *e;
@@ -858,6 +940,8 @@ main(void)
 		    test_call_many, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_call_async, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_call_fill, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_concurrent_callers, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

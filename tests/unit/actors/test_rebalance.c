@@ -95,8 +95,7 @@ t_node_init(tnode *t, const char *id, bool listen)
 	t_snode(&n->self, id, (uint16_t) (id[3] - '0'));
 	ais_node_snapslots_init(n);
 	assert_int_equal(ais_cconfig_default(&c), AIS_OK);
-	assert_int_equal(
-	    ais_bprops_new(c, "ais", T_BID, 1, &props), AIS_OK);
+	assert_int_equal(ais_bprops_new(c, "ais", T_BID, 1, &props), AIS_OK);
 	ais_snapslot_set(&n->ccfg, c);
 	assert_int_equal(ais_bmd_alloc(&b), AIS_OK);
 	assert_int_equal(ais_bmd_add(b, "ais", "@#", "b", props), AIS_OK);
@@ -278,8 +277,8 @@ test_marker(void **state)
 
 static ais_err
 t_chunk(tnode *t, const char *obj, int64_t smap_v, const uint8_t *lom,
-    size_t lom_len, const uint8_t *data, int64_t off, size_t len,
-    int64_t size, bool last, int *verdict)
+    size_t lom_len, const uint8_t *data, int64_t off, size_t len, int64_t size,
+    bool last, int *verdict)
 {
 	Ais__RebChunk c = AIS__REB_CHUNK__INIT;
 	act_reply_buf rep = { 0 };
@@ -299,13 +298,13 @@ t_chunk(tnode *t, const char *obj, int64_t smap_v, const uint8_t *lom,
 	c.lom.len = lom_len;
 	c.mtime_ns = 1000000000LL;
 	c.atime_ns = 1000000000LL;
-	c.data.data = (uint8_t *) data + off;
-	c.data.len = len;
 	c.last = last;
-	plen = ais__reb_chunk__get_packed_size(&c);
-	buf = malloc(plen);
+	plen = reb_chunk_head_size(&c);
+	buf = malloc(plen + len);
 	assert_non_null(buf);
-	ais__reb_chunk__pack(&c, buf);
+	assert_int_equal(reb_chunk_head_pack(&c, buf), plen);
+	memcpy(buf + plen, data + off, len);
+	plen += len;
 	assert_int_equal(act_call(t->node.rt, NULL, ais_reb_recv_name(0),
 	                     AIS_MSG_REB_CHUNK, buf, plen, 5000, &rep),
 	    AIS_OK);
@@ -313,8 +312,8 @@ t_chunk(tnode *t, const char *obj, int64_t smap_v, const uint8_t *lom,
 	err = rep.status;
 	*verdict = -1;
 	if (err == AIS_OK) {
-		Ais__RebChunkAck *a =
-		    ais__reb_chunk_ack__unpack(NULL, rep.len, rep.data);
+		Ais__RebChunkAck *a
+		    = ais__reb_chunk_ack__unpack(NULL, rep.len, rep.data);
 
 		assert_non_null(a);
 		*verdict = a->verdict;
@@ -345,7 +344,8 @@ test_receive(void **state)
 	    AIS_OK);
 	len = t_content(7, data); /* 3 chunks */
 	t_md(&md, data, len);
-	assert_int_equal(ais_lom_encode(&md, lom, sizeof(lom), &lom_len), AIS_OK);
+	assert_int_equal(
+	    ais_lom_encode(&md, lom, sizeof(lom), &lom_len), AIS_OK);
 
 	/* in order: CONT, CONT, STORED */
 	assert_int_equal(t_chunk(t, "o/7", 9, lom, lom_len, data, 0,
@@ -353,9 +353,9 @@ test_receive(void **state)
 	    AIS_OK);
 	assert_int_equal(verdict, AIS__REB_VERDICT__REB_CONT);
 	/* out of order: the stream is dropped */
-	assert_int_equal(t_chunk(t, "o/7", 9, NULL, 0, data,
-	                     2 * REB_CHUNK_SIZE, len - 2 * REB_CHUNK_SIZE,
-	                     (int64_t) len, true, &verdict),
+	assert_int_equal(
+	    t_chunk(t, "o/7", 9, NULL, 0, data, 2 * REB_CHUNK_SIZE,
+	        len - 2 * REB_CHUNK_SIZE, (int64_t) len, true, &verdict),
 	    AIS_EPROTO);
 	for (int64_t off = 0; off < (int64_t) len; off += REB_CHUNK_SIZE) {
 		size_t n = len - (size_t) off < REB_CHUNK_SIZE
@@ -367,8 +367,9 @@ test_receive(void **state)
 		                     off == 0 ? lom_len : 0, data, off, n,
 		                     (int64_t) len, last, &verdict),
 		    AIS_OK);
-		assert_int_equal(verdict, last ? AIS__REB_VERDICT__REB_STORED
-		                               : AIS__REB_VERDICT__REB_CONT);
+		assert_int_equal(verdict,
+		    last ? AIS__REB_VERDICT__REB_STORED
+		         : AIS__REB_VERDICT__REB_CONT);
 	}
 	assert_int_equal(t_has(t, 7, data, got), 1);
 
@@ -381,7 +382,8 @@ test_receive(void **state)
 	/* corrupted in flight: nothing stored, no work file left */
 	len = t_content(3, data);
 	t_md(&md, data, len);
-	assert_int_equal(ais_lom_encode(&md, lom, sizeof(lom), &lom_len), AIS_OK);
+	assert_int_equal(
+	    ais_lom_encode(&md, lom, sizeof(lom), &lom_len), AIS_OK);
 	data[5] ^= 1;
 	assert_int_equal(t_chunk(t, "o/3", 9, lom, lom_len, data, 0, len,
 	                     (int64_t) len, true, &verdict),
@@ -405,6 +407,28 @@ test_receive(void **state)
 	pthread_mutex_lock(&reb_shared_of(&t->node)->mu);
 	reb_shared_of(&t->node)->job_smap_v = 0;
 	pthread_mutex_unlock(&reb_shared_of(&t->node)->mu);
+	/* malformed framing: too short, a head longer than the payload, a
+	 * head that is not a RebChunk */
+	{
+		static const uint8_t bad[3][8] = {
+			{ 1, 0 },
+			{ 200, 0, 0, 0, 1, 2, 3, 4 },
+			{ 4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff },
+		};
+		static const size_t blen[3] = { 2, 8, 8 };
+
+		for (int i = 0; i < 3; i++) {
+			act_reply_buf rep = { 0 };
+
+			assert_int_equal(
+			    act_call(t->node.rt, NULL, ais_reb_recv_name(0),
+			        AIS_MSG_REB_CHUNK, bad[i], blen[i], 5000,
+			        &rep),
+			    AIS_OK);
+			assert_int_equal(rep.status, AIS_EPROTO);
+			act_reply_buf_fini(&rep);
+		}
+	}
 	t_node_fini(t);
 	free(t);
 	free(data);
@@ -434,7 +458,8 @@ test_two_nodes(void **state)
 	tnode *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	const char *ida[] = { "tgt1aaaa" };
 	const char *idab[] = { "tgt1aaaa", "tgt2bbbb" };
-	uint8_t *buf = malloc(3 * REB_CHUNK_SIZE), *got = malloc(3 * REB_CHUNK_SIZE);
+	uint8_t *buf = malloc(3 * REB_CHUNK_SIZE),
+	        *got = malloc(3 * REB_CHUNK_SIZE);
 	ais_smap *m1 = t_smap(6, ida, 1, 0);
 	ais_smap *m2;
 	size_t on_a = 0, on_b = 0;
