@@ -28,8 +28,8 @@
 #define ACT_MSG_MAX               (64u << 20) /* largest envelope we accept */
 #define ACT_REPLY_TIMEOUT_MS      5000  /* a reply send waits at most this */
 #define ACT_SEND_TIMEOUT_MS       30000 /* act_send: hand-off deadline */
-#define ACT_ROUTER_SLOTS          32    /* concurrent forwards per router */
-#define ACT_ROUTER_FWD_TIMEOUT_MS 60000 /* router waits for an actor */
+#define ACT_ROUTER_SLOTS          32    /* requests the router handles at once */
+#define ACT_ROUTER_FWD_TIMEOUT_MS 60000 /* a mailbox takes a request by then */
 #define ACT_RECONN_MAX_MS         2000  /* dialer back-off cap */
 #define ACT_URL_MAX               512
 
