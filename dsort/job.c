@@ -277,6 +277,7 @@ dsort_on_start(void *state, act_ctx *ctx, const act_msg *msg)
 	}
 	atomic_init(&j->refs, 1);
 	atomic_init(&j->abort, false);
+	atomic_init(&j->fail_ms, 0);
 	pthread_rwlock_init(&j->ex_lock, NULL);
 	pthread_mutex_init(&j->src_mu, NULL);
 	pthread_mutex_init(&j->mu, NULL);
@@ -762,19 +763,44 @@ dsort_beat(dsort_job *j)
 	    AIS_ACTOR_DSORT, AIS_MSG_DSORT_RECS, buf, n);
 }
 
-/* Once a second: heartbeats for jobs still extracting here; on the
- * coordinator, fails a job when a target has sent nothing (records or
- * heartbeat) for the spec's call_timeout, and tells every target. A
- * target waiting for its plan relies on that (or on ABORT): it has no
- * timeout of its own, as the slowest extraction bounds its wait. */
+const char *
+dsort_job_lost_target(const dsort_job *j, const ais_smap *cur)
+{
+	if (cur == NULL || cur->version <= j->smap->version) {
+		return NULL;
+	}
+	for (size_t i = 0; i < j->smap->ntargets; i++) {
+		const ais_snode *t = &j->smap->targets[i];
+		const ais_snode *now;
+
+		if (!dsort_target_eligible(t)) {
+			continue; /* never took part */
+		}
+		now = ais_smap_get(cur, t->id);
+		if (now == NULL || !dsort_target_eligible(now)) {
+			return t->id;
+		}
+	}
+	return NULL;
+}
+
+/* Once a second: a job still running here fails when one of its targets
+ * has left the cluster (as in AIS: its records and shards are out of
+ * reach); heartbeats for jobs still extracting here; on the coordinator,
+ * fails a job when a target has sent nothing (records or heartbeat) for
+ * the spec's call_timeout, and tells every target. A target waiting for
+ * its plan relies on those (or on ABORT): it has no timeout of its own, as
+ * the slowest extraction bounds its wait. */
 static ais_err
 dsort_on_tick(void *state, act_ctx *ctx, const act_msg *msg)
 {
 	dsort_actor *a = state;
 	dsort_job *stuck[16];
 	char why[16][DSORT_ERRLEN];
+	bool note[16] = { false };
 	size_t n = 0;
 	int64_t now = dsort_now_ms();
+	ais_smap *cur = ais_node_smap(a->node);
 
 	(void) ctx;
 	(void) msg;
@@ -783,14 +809,47 @@ dsort_on_tick(void *state, act_ctx *ctx, const act_msg *msg)
 		int64_t tmo = j->spec.conf.call_timeout_ns / 1000000;
 		int64_t beat
 		    = tmo / 4 < DSORT_BEAT_MS ? tmo / 4 : DSORT_BEAT_MS;
-		bool extracting;
+		bool extracting, running;
+		const char *lost;
 
-		if (atomic_load(&j->abort) || tmo <= 0) {
+		lost = n < 16 ? dsort_job_lost_target(j, cur) : NULL;
+		if (atomic_load(&j->abort)) {
+			/* Failed already -- when a target leaves, its peers'
+			 * data errors may come before the Smap does: still
+			 * name the cause, if the failure was that recent. */
+			if (lost != NULL && !j->lost_noted
+			    && now - atomic_load(&j->fail_ms)
+			        < DSORT_LOST_NOTE_MS) {
+				j->lost_noted = true;
+				snprintf(why[n], sizeof(why[n]),
+				    "dsort %s: target %s left the cluster "
+				    "(Smap v%lld)",
+				    j->id, lost, (long long) cur->version);
+				note[n] = true;
+				dsort_job_hold(j);
+				stuck[n++] = j;
+			}
 			continue;
 		}
 		pthread_mutex_lock(&j->mu);
 		extracting = j->state == DSORT_JS_EXTRACT;
+		running
+		    = j->state != DSORT_JS_DONE && j->state != DSORT_JS_FAILED;
 		pthread_mutex_unlock(&j->mu);
+		if (running && lost != NULL) {
+			j->lost_noted = true;
+			snprintf(why[n], sizeof(why[n]),
+			    "dsort %s: target %s left the cluster (Smap "
+			    "v%lld)",
+			    j->id, lost, (long long) cur->version);
+			note[n] = false;
+			dsort_job_hold(j);
+			stuck[n++] = j;
+			continue;
+		}
+		if (tmo <= 0) {
+			continue;
+		}
 		if (extracting && j->eligible && now - j->beat_ms >= beat) {
 			j->beat_ms = now;
 			dsort_beat(j);
@@ -813,8 +872,13 @@ dsort_on_tick(void *state, act_ctx *ctx, const act_msg *msg)
 		}
 	}
 	pthread_mutex_unlock(&a->sh->mu);
+	ais_smap_rele(cur);
 	for (size_t i = 0; i < n; i++) {
-		dsort_job_fail(stuck[i], false, "%s", why[i]);
+		if (note[i]) {
+			(void) dsort_metrics_error(stuck[i]->m, "%s", why[i]);
+		} else {
+			dsort_job_fail(stuck[i], false, "%s", why[i]);
+		}
 		dsort_job_rele(stuck[i]);
 	}
 	return AIS_OK;

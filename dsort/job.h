@@ -43,9 +43,11 @@
  * Liveness: while extracting, a target sends the coordinator an empty
  * DSORT_RECS now and then (one-way); a coordinator that hears nothing from
  * a target for the spec's Config.call_timeout (default 10m) fails the job
- * everywhere with PLAN{err}. A target waiting for its plan has no timeout
- * of its own (the slowest extraction bounds its wait): if the coordinator
- * dies, the job ends by ABORT.
+ * everywhere with PLAN{err}. Every target fails a job it still runs once
+ * the Smap no longer has one of the job's targets as a data target (gone,
+ * or in maintenance: its records are out of reach), as AIS does. A target
+ * waiting for its plan has no timeout of its own (the slowest extraction
+ * bounds its wait); those two rules end it.
  *
  * Not done: the origin keeps its extract result (in-memory records, the
  * spill file) until the job is removed or aborted, since peers may still

@@ -39,6 +39,9 @@
 #define DSORT_RETRY_MS 20000 /* a peer that does not know the job yet */
 #define DSORT_TICK_MS  1000  /* stuck-job check (call_timeout) */
 #define DSORT_BEAT_MS  5000  /* heartbeat while extracting, at most */
+#define DSORT_LOST_NOTE_MS                                                    \
+	10000 /* a target leaving this soon after a                           \
+	       * failure is named as its cause */
 
 typedef enum dsort_job_state {
 	DSORT_JS_EXTRACT = 0, /* extracting / sending metadata */
@@ -113,8 +116,10 @@ typedef struct dsort_job {
 	char err[DSORT_ERRLEN]; /* first error here, "" if none */
 	bool err_abort;         /* ... and it was an abort */
 	atomic_bool fail_sent;  /* coordinator: PLAN{err} broadcast once */
+	atomic_int_fast64_t fail_ms; /* when it failed here (monotonic) */
 
 	int64_t beat_ms; /* last heartbeat sent (dsort actor only) */
+	bool lost_noted; /* dsort actor only: "target left" recorded */
 
 	/* coordinator only (dsort actor, then the plan thread) */
 	dsort_coord_src *srcs;
@@ -238,5 +243,8 @@ json_t *dsort_job_info_json(dsort_job *j);
 bool dsort_job_active(dsort_job *j);
 /* True when target t of the Smap takes part in a job. */
 bool dsort_target_eligible(const ais_snode *t);
+/* A target the job runs on that Smap cur (newer than the job's) no longer
+ * has as a data target (gone, or in maintenance): its ID, or NULL. */
+const char *dsort_job_lost_target(const dsort_job *j, const ais_smap *cur);
 
 #endif

@@ -302,9 +302,35 @@ dsort_job_fail(dsort_job *j, bool aborted, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!aborted && strstr(msg, " left the cluster (Smap v") == NULL) {
+		/* A target that left is the cause of whatever failed
+		 * (records out of reach): say so first. */
+		ais_smap *cur = ais_node_smap(j->node);
+		const char *lost = dsort_job_lost_target(j, cur);
+
+		if (lost != NULL) {
+			char m2[DSORT_ERRLEN];
+			int k = snprintf(m2, sizeof(m2),
+			    "dsort %s: target %s left the cluster (Smap "
+			    "v%lld): ",
+			    j->id, lost, (long long) cur->version);
+
+			if (k > 0 && (size_t) k < sizeof(m2)) {
+				/* the original text, cut to what fits */
+				snprintf(m2 + k, sizeof(m2) - (size_t) k,
+				    "%.*s",
+				    (int) (sizeof(m2) - (size_t) k - 1), msg);
+			}
+			memcpy(msg, m2, sizeof(msg));
+		}
+		ais_smap_rele(cur);
+	}
 	atomic_store(&j->abort, true);
 	pthread_mutex_lock(&j->mu);
 	first = j->err[0] == '\0' && !dsort_metrics_aborted(j->m);
+	if (first) {
+		atomic_store(&j->fail_ms, dsort_now_ms());
+	}
 	if (first) {
 		snprintf(j->err, sizeof(j->err), "%s", msg);
 		j->err_abort = aborted;

@@ -14,7 +14,8 @@
 # missing input bucket -> 404, target asked directly -> 400), a corrupt
 # input shard (job fails naming it; skipped with missing_shards "warn"),
 # abort mid-job (no output shards left; a running job cannot be removed),
-# list, regex, only_active and remove.
+# list, regex, only_active and remove; a target put in maintenance mid-job
+# (the job fails naming it, no output left).
 #
 # DSORT_SHARDS / DSORT_RECS override the main set's size (default 200 x 50).
 set -euo pipefail
@@ -191,5 +192,33 @@ done
 assert_eq "$left" "OK 0" "output shards left after abort"
 code=$(http_code "$P/v1/sort?uuid=$id" -X DELETE)
 assert_eq "$code" 200 "remove aborted $id"
+
+# --- a target leaves mid-job --------------------------------------------
+# Maintenance takes t3 out of the data targets (its objects move away): a
+# job running on it fails everywhere, naming it, and leaves no output.
+# (Last: t3 stays in maintenance.)
+T3=$(node_id t3)
+id=$(start "$(spec in "$TPL" .tar o-lost .tar '{"kind":"shuffle","seed":"9"}' '"max_mem_usage":"1MiB"')")
+body=$("${CURL[@]}" -w ' %{http_code}' -X PUT -H 'Content-Type: application/json' \
+    -d "{\"action\":\"start-maintenance\",\"value\":{\"sid\":\"$T3\"}}" "$P/v1/cluster")
+assert_match "$body" ' 200$' "start-maintenance of t3 during the job"
+out=$("${DC[@]}" wait "$P" "$id" "$WAIT_SECS") || fail "wait $id: $out"
+assert_match "$out" '^ABORTED' "a job whose target left fails"
+# Peers may hit the moved data before the new Smap reaches them: each
+# target names the cause once it has the Smap (within a tick).
+for ((i = 0; i < 20; i++)); do
+	[[ $out =~ target\ $T3\ left\ the\ cluster ]] && break
+	sleep 0.25
+	out=$("${DC[@]}" wait "$P" "$id" 5) || fail "wait $id: $out"
+done
+assert_match "$out" "^ABORTED .*target $T3 left the cluster" "the error names the target that left"
+log "target left: $out"
+left=
+for ((i = 0; i < 40; i++)); do
+	left=$("${DC[@]}" count "$P" o-lost out-) || fail "count: $left"
+	[ "$left" = "OK 0" ] && break
+	sleep 0.25
+done
+assert_eq "$left" "OK 0" "output shards left after the job failed"
 
 log "40-dsort: PASS"
