@@ -53,3 +53,17 @@ node_cpu() {
 	"$PY" -c "print('%.2f' % ($t / $(getconf CLK_TCK)))"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# bench_cp SRC BYTES: times `cp -r SRC` on the same disk (then removes the
+# copy); prints "seconds MiB/s steal%"
+bench_cp() {
+	local k0 k1 c0 c1 s
+	sync
+	k0=$(ticks)
+	c0=$(now)
+	cp -r "$1" "$AIS_TMP/cp-dst"
+	c1=$(now)
+	k1=$(ticks)
+	rm -rf "$AIS_TMP/cp-dst"
+	s=$(secs "$c0" "$c1")
+	printf '%s %s %s\n' "$s" "$(mibs "$2" "$s")" "$(steal_pct "$k0" "$k1")"
+}

@@ -96,18 +96,10 @@ for r in $(seq 1 "$RUNS"); do
 		out=$("${DC[@]}" verify "$P" out1 out- .tar "$NTOT" asc) || fail "verify: $out"
 		log "output: $out"
 	fi
-	sync
-	k0=$(ticks)
-	c0=$(now)
-	cp -r "$src" "$AIS_TMP/cp-dst"
-	c1=$(now)
-	k1=$(ticks)
-	cp_s=$(secs "$c0" "$c1")
-	cp_mibs=$(mibs "$inbytes" "$cp_s")
+	read -r cp_s cp_mibs st <<<"$(bench_cp "$src" "$inbytes")"
 	cp_all+=("$cp_mibs")
 	rr_all+=("$("$PY" -c "print('%.2f' % ($ds_mibs / $cp_mibs))")")
-	log "round $r: cp -r: ${cp_s}s = $cp_mibs MiB/s (steal $(steal_pct "$k0" "$k1")%)"
-	rm -rf "$AIS_TMP/cp-dst"
+	log "round $r: cp -r: ${cp_s}s = $cp_mibs MiB/s (steal $st%)"
 done
 ds_mibs=$(median "${ds_all[@]}")
 cp_mibs=$(median "${cp_all[@]}")

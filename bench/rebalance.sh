@@ -131,17 +131,10 @@ for r in $(seq 1 "$RUNS"); do
 	cpu=$("$PY" -c "print('%.2f' % ($u1 - $u0))")
 	reb_all+=("$reb_mibs") cpu_all+=("$cpu") moved_all+=("$((moved / 1048576))")
 	log "round $r ($what): $jid moved $moved bytes in ${job_s}s = $reb_mibs MiB/s, nodes' CPU ${cpu}s (steal $(steal_pct "$k0" "$k1")%)"
-	sync
-	k0=$(ticks)
-	c0=$(now)
-	cp -r "$src" "$AIS_TMP/cp-dst"
-	c1=$(now)
-	k1=$(ticks)
-	cp_mibs=$(mibs "$srcbytes" "$(secs "$c0" "$c1")")
+	read -r _ cp_mibs st <<<"$(bench_cp "$src" "$srcbytes")"
 	cp_all+=("$cp_mibs")
 	rr_all+=("$("$PY" -c "print('%.2f' % ($reb_mibs / $cp_mibs))")")
-	log "round $r: cp -r of $srcbytes bytes: $cp_mibs MiB/s (steal $(steal_pct "$k0" "$k1")%)"
-	rm -rf "$AIS_TMP/cp-dst"
+	log "round $r: cp -r of $srcbytes bytes: $cp_mibs MiB/s (steal $st%)"
 done
 log "rebalance MiB/s by round: ${reb_all[*]}; MiB moved: ${moved_all[*]}; nodes' CPU s: ${cpu_all[*]}; cp -r MiB/s: ${cp_all[*]}; ratios: ${rr_all[*]}"
 printf 'rebalance: %d objects (%d MiB) on 3+1 targets, %d rounds: %s MiB/s moved; cp -r: %s MiB/s; ratio %s (medians; warm page cache, no fsync, %s CPUs)\n' \

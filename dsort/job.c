@@ -809,45 +809,36 @@ dsort_on_tick(void *state, act_ctx *ctx, const act_msg *msg)
 		int64_t tmo = j->spec.conf.call_timeout_ns / 1000000;
 		int64_t beat
 		    = tmo / 4 < DSORT_BEAT_MS ? tmo / 4 : DSORT_BEAT_MS;
-		bool extracting, running;
+		bool extracting, running, failed;
 		const char *lost;
 
 		lost = n < 16 ? dsort_job_lost_target(j, cur) : NULL;
-		if (atomic_load(&j->abort)) {
-			/* Failed already -- when a target leaves, its peers'
-			 * data errors may come before the Smap does: still
-			 * name the cause, if the failure was that recent. */
-			if (lost != NULL && !j->lost_noted
-			    && now - atomic_load(&j->fail_ms)
-			        < DSORT_LOST_NOTE_MS) {
-				j->lost_noted = true;
-				snprintf(why[n], sizeof(why[n]),
-				    "dsort %s: target %s left the cluster "
-				    "(Smap v%lld)",
-				    j->id, lost, (long long) cur->version);
-				note[n] = true;
-				dsort_job_hold(j);
-				stuck[n++] = j;
-			}
-			continue;
+		if (lost != NULL) {
+			snprintf(why[n], sizeof(why[n]),
+			    "dsort %s: target %s left the cluster (Smap "
+			    "v%lld)",
+			    j->id, lost, (long long) cur->version);
 		}
 		pthread_mutex_lock(&j->mu);
 		extracting = j->state == DSORT_JS_EXTRACT;
 		running
 		    = j->state != DSORT_JS_DONE && j->state != DSORT_JS_FAILED;
 		pthread_mutex_unlock(&j->mu);
-		if (running && lost != NULL) {
+		/* Running: fail it. Failed already -- when a target leaves,
+		 * its peers' data errors may come before the Smap does: still
+		 * name the cause, if the failure was that recent. */
+		failed = atomic_load(&j->abort);
+		if (lost != NULL && !j->lost_noted
+		    && (failed ? now - atomic_load(&j->fail_ms)
+		                < DSORT_LOST_NOTE_MS
+		               : running)) {
 			j->lost_noted = true;
-			snprintf(why[n], sizeof(why[n]),
-			    "dsort %s: target %s left the cluster (Smap "
-			    "v%lld)",
-			    j->id, lost, (long long) cur->version);
-			note[n] = false;
+			note[n] = failed;
 			dsort_job_hold(j);
 			stuck[n++] = j;
 			continue;
 		}
-		if (tmo <= 0) {
+		if (failed || tmo <= 0) {
 			continue;
 		}
 		if (extracting && j->eligible && now - j->beat_ms >= beat) {

@@ -48,6 +48,18 @@ spec() {
 	    "$1" "$2" "$3" "$4" "$5" "$6" "$4" "${7:+,$7}"
 }
 
+# assert_no_output BUCKET WHAT: no out-* shards in BUCKET within 10 s
+# (a failed job's cleanup runs in the background)
+assert_no_output() {
+	local i left=
+	for ((i = 0; i < 40; i++)); do
+		left=$("${DC[@]}" count "$P" "$1" out-) || fail "count: $left"
+		[ "$left" = "OK 0" ] && break
+		sleep 0.25
+	done
+	assert_eq "$left" "OK 0" "$2"
+}
+
 # start SPEC: prints the job ID.
 start() {
 	local out
@@ -183,13 +195,7 @@ code=$(http_code "$P/v1/sort/abort?uuid=$id" -X DELETE)
 assert_eq "$code" 200 "abort $id"
 out=$("${DC[@]}" wait "$P" "$id" "$WAIT_SECS") || fail "wait $id: $out"
 assert_match "$out" '^ABORTED' "aborted job reports aborted"
-left=
-for ((i = 0; i < 40; i++)); do
-	left=$("${DC[@]}" count "$P" o-abort out-) || fail "count: $left"
-	[ "$left" = "OK 0" ] && break
-	sleep 0.25
-done
-assert_eq "$left" "OK 0" "output shards left after abort"
+assert_no_output o-abort "output shards left after abort"
 code=$(http_code "$P/v1/sort?uuid=$id" -X DELETE)
 assert_eq "$code" 200 "remove aborted $id"
 
@@ -213,12 +219,6 @@ for ((i = 0; i < 20; i++)); do
 done
 assert_match "$out" "^ABORTED .*target $T3 left the cluster" "the error names the target that left"
 log "target left: $out"
-left=
-for ((i = 0; i < 40; i++)); do
-	left=$("${DC[@]}" count "$P" o-lost out-) || fail "count: $left"
-	[ "$left" = "OK 0" ] && break
-	sleep 0.25
-done
-assert_eq "$left" "OK 0" "output shards left after the job failed"
+assert_no_output o-lost "output shards left after the job failed"
 
 log "40-dsort: PASS"
