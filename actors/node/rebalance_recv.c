@@ -40,7 +40,8 @@
 #include "core/lom.h"
 #include "proto/msg.h"
 
-#define REB_STREAMS_MAX    64 /* objects in flight to one actor */
+#define REB_STREAMS_MIN    16   /* stream table: initial size */
+#define REB_STREAMS_MAX    1024 /* ... and its bound (objects in flight) */
 #define REB_STREAM_IDLE_MS 60000
 #define REB_RECV_TICK_MS   10000
 
@@ -63,7 +64,8 @@ typedef struct reb_stream {
 typedef struct reb_recv {
 	ais_node *node;
 	reb_shared *sh;
-	reb_stream s[REB_STREAMS_MAX];
+	reb_stream *s; /* grows by doubling up to REB_STREAMS_MAX */
+	size_t ns;
 } reb_recv;
 
 static atomic_uint_fast64_t reb_wk_seq;
@@ -89,7 +91,7 @@ reb_stream_drop(reb_stream *s)
 static reb_stream *
 reb_stream_find(reb_recv *st, const char *from, const char *uname)
 {
-	for (size_t i = 0; i < REB_STREAMS_MAX; i++) {
+	for (size_t i = 0; i < st->ns; i++) {
 		reb_stream *s = &st->s[i];
 
 		if (s->used && strcmp(s->from, from) == 0
@@ -105,12 +107,28 @@ reb_stream_slot(reb_recv *st)
 {
 	reb_stream *oldest = NULL;
 
-	for (size_t i = 0; i < REB_STREAMS_MAX; i++) {
+	for (size_t i = 0; i < st->ns; i++) {
 		if (!st->s[i].used) {
 			return &st->s[i];
 		}
 		if (oldest == NULL || st->s[i].last_ms < oldest->last_ms) {
 			oldest = &st->s[i];
+		}
+	}
+	if (st->ns < REB_STREAMS_MAX) {
+		/* Every slot busy: more senders than ever before. No stream
+		 * pointer is held across this (handlers look them up). */
+		size_t n = st->ns * 2;
+		reb_stream *g = realloc(st->s, n * sizeof(*g));
+
+		if (g != NULL) {
+			memset(g + st->ns, 0, (n - st->ns) * sizeof(*g));
+			for (size_t i = st->ns; i < n; i++) {
+				g[i].fd = -1;
+			}
+			st->s = g;
+			st->ns = n;
+			return &g[n / 2];
 		}
 	}
 	if (reb_mono_ms() - oldest->last_ms > REB_STREAM_IDLE_MS) {
@@ -430,7 +448,7 @@ reb_recv_on_tick(void *state, act_ctx *ctx, const act_msg *msg)
 
 	(void) ctx;
 	(void) msg;
-	for (size_t i = 0; i < REB_STREAMS_MAX; i++) {
+	for (size_t i = 0; i < st->ns; i++) {
 		reb_stream *s = &st->s[i];
 
 		if (s->used && now - s->last_ms > REB_STREAM_IDLE_MS) {
@@ -454,7 +472,12 @@ reb_recv_init(void *state, act_actor *self, void *arg)
 	if (st->sh == NULL) {
 		return AIS_ENOMEM;
 	}
-	for (size_t i = 0; i < REB_STREAMS_MAX; i++) {
+	st->s = calloc(REB_STREAMS_MIN, sizeof(*st->s));
+	if (st->s == NULL) {
+		return AIS_ENOMEM;
+	}
+	st->ns = REB_STREAMS_MIN;
+	for (size_t i = 0; i < st->ns; i++) {
 		st->s[i].fd = -1;
 	}
 	return act_timer_start(self, 1, REB_RECV_TICK_MS, true, &tid);
@@ -465,9 +488,12 @@ reb_recv_fini(void *state)
 {
 	reb_recv *st = state;
 
-	for (size_t i = 0; i < REB_STREAMS_MAX; i++) {
+	for (size_t i = 0; i < st->ns; i++) {
 		reb_stream_drop(&st->s[i]);
 	}
+	free(st->s);
+	st->s = NULL;
+	st->ns = 0;
 }
 
 static const act_handler reb_recv_handlers[AIS_MSG__COUNT] = {

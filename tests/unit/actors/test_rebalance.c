@@ -407,6 +407,36 @@ test_receive(void **state)
 	pthread_mutex_lock(&reb_shared_of(&t->node)->mu);
 	reb_shared_of(&t->node)->job_smap_v = 0;
 	pthread_mutex_unlock(&reb_shared_of(&t->node)->mu);
+	/* more objects in flight at once than the stream table starts with:
+	 * it grows, every stream completes */
+	{
+		enum { NOBJ = 40, OLEN = 200 };
+		uint8_t lo[NOBJ][AIS_LOM_MAX], od[NOBJ][OLEN];
+		size_t ll[NOBJ];
+		char on[NOBJ][16];
+
+		for (int k = 0; k < NOBJ; k++) {
+			for (int b = 0; b < OLEN; b++) {
+				od[k][b] = (uint8_t) (k * 7 + b);
+			}
+			t_md(&md, od[k], OLEN);
+			assert_int_equal(
+			    ais_lom_encode(&md, lo[k], sizeof(lo[k]), &ll[k]),
+			    AIS_OK);
+			snprintf(on[k], sizeof(on[k]), "m/%d", k);
+			assert_int_equal(t_chunk(t, on[k], 9, lo[k], ll[k], od[k],
+			                     0, OLEN / 2, OLEN, false, &verdict),
+			    AIS_OK);
+			assert_int_equal(verdict, AIS__REB_VERDICT__REB_CONT);
+		}
+		for (int k = 0; k < NOBJ; k++) {
+			assert_int_equal(t_chunk(t, on[k], 9, NULL, 0, od[k],
+			                     OLEN / 2, OLEN / 2, OLEN, true,
+			                     &verdict),
+			    AIS_OK);
+			assert_int_equal(verdict, AIS__REB_VERDICT__REB_STORED);
+		}
+	}
 	/* malformed framing: too short, a head longer than the payload, a
 	 * head that is not a RebChunk */
 	{
