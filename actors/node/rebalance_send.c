@@ -254,6 +254,13 @@ reb_pump(reb_sender *s)
 				verdict = a->verdict;
 				ais__reb_chunk_ack__free_unpacked(a, NULL);
 			}
+			if (verdict != AIS__REB_VERDICT__REB_CONT
+			    && verdict != AIS__REB_VERDICT__REB_STORED
+			    && verdict != AIS__REB_VERDICT__REB_HAVE) {
+				err = AIS_EPROTO; /* never drop the local copy
+				                   * on an answer we do not
+				                   * know */
+			}
 		}
 		act_reply_buf_fini(&rep);
 	}
